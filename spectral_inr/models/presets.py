@@ -1,0 +1,178 @@
+"""Model presets: each builds a :class:`SinusoidalMLP` from ``SineLayer``s.
+
+Shared conventions: ``width`` is the hidden width, ``depth`` the number of
+hidden sine layers (so SIREN "3×256" is ``depth=3, width=256``: three sine
+layers then a linear output), ``out_features`` the signal channels.
+"""
+from __future__ import annotations
+
+import math
+from typing import Callable, Optional, Sequence
+
+import numpy as np
+
+from spectral_inr.models import activations as act
+from spectral_inr.models import initializers as inits
+from spectral_inr.models import siren2_scales
+from spectral_inr.models import tuner_frequencies as tf
+from spectral_inr.models.layers import FourierFeatures, IntegerFrequencyEncoding, PositionalEncoding, SineLayer
+from spectral_inr.models.mlp import SinusoidalMLP
+
+
+def _check_positive(**values):
+    for name, v in values.items():
+        if v is None or v <= 0:
+            raise ValueError(f"{name} must be positive, got {v}")
+
+
+def _siren_stack(out_features, width, depth, omega0, first_omega0, activation,
+                 first_bias_init=inits.torch_default_bias, noise_stds=(0.0, 0.0)):
+    _check_positive(out_features=out_features, width=width, depth=depth, omega0=omega0, first_omega0=first_omega0)
+
+    def kernel(i):
+        base = inits.siren_first_uniform() if i == 0 else inits.siren_hidden_uniform(omega0)
+        std = noise_stds[i] if i < len(noise_stds) else 0.0
+        return inits.with_gaussian_noise(base, std) if std else base
+
+    layers = [SineLayer(width, first_omega0 if i == 0 else omega0, activation, kernel(i),
+                        first_bias_init if i == 0 else inits.torch_default_bias)
+              for i in range(depth)]
+    layers.append(SineLayer(out_features, None, kernel_init=kernel(depth)))
+    return SinusoidalMLP(tuple(layers))
+
+
+def Siren(out_features: int = 3, width: int = 256, depth: int = 3, omega0: float = 30.0,
+          first_omega0: float = 30.0) -> SinusoidalMLP:
+    """SIREN (Sitzmann et al. 2020): ``sin(ω0·(Wx+b))`` layers, linear output.
+
+    First layer ``W ~ U(±1/fan_in)`` with ``first_omega0`` (audio: 3000); later
+    layers ``W ~ U(±√(6/fan_in)/ω0)``; biases PyTorch's ``U(±1/√fan_in)``.
+    """
+    return _siren_stack(out_features, width, depth, omega0, first_omega0, act.sine)
+
+
+def Siren2(out_features: int = 3, width: int = 256, depth: int = 3, omega0: float = 30.0,
+           first_omega0: float = 30.0, noise_scales: Sequence[float] = (0.0, 0.0)) -> SinusoidalMLP:
+    """SIREN² / WINNER (arXiv 2509.09719): SIREN whose layer-0 and layer-1 kernels get
+    Gaussian noise ``N(0, (S/ω0)²)`` at init, ``S = (S0, S1)``; biases untouched.
+
+    Use :func:`siren2_for_signal` to take ``(S0, S1)`` from the target's spectral centroid.
+    """
+    s0, s1 = (float(s) for s in noise_scales)
+    if s0 < 0 or s1 < 0:
+        raise ValueError(f"noise scales must be >= 0, got {noise_scales}")
+    return _siren_stack(out_features, width, depth, omega0, first_omega0, act.sine,
+                        noise_stds=(s0 / omega0, s1 / omega0))
+
+
+def siren2_for_signal(signal, kind: str, **kwargs) -> SinusoidalMLP:
+    """SIREN² with noise scales from ``signal`` (see :mod:`siren2_scales`)."""
+    return Siren2(noise_scales=siren2_scales.noise_scales(signal, kind), **kwargs)
+
+
+def Finer(out_features: int = 3, width: int = 256, depth: int = 3, omega0: float = 30.0,
+          first_omega0: float = 30.0, first_bias_scale: Optional[float] = None,
+          stop_gradient_scale: bool = True) -> SinusoidalMLP:
+    """FINER (Liu et al., CVPR 2024): ``sin(ω0·(|z|+1)·z)`` with SIREN init.
+
+    ``first_bias_scale=k`` draws the first-layer bias from ``U(−k, k)`` (FINER++
+    uses larger k to widen the initial spectrum); the scale ``|z|+1`` is under
+    stop-gradient unless ``stop_gradient_scale=False``.
+    """
+    activation = act.finer if stop_gradient_scale else act.finer_full_gradient
+    first_bias = inits.torch_default_bias if first_bias_scale is None else inits.uniform_bias(first_bias_scale)
+    return _siren_stack(out_features, width, depth, omega0, first_omega0, activation, first_bias)
+
+
+TUNER_OMEGA_G = 30.0
+TUNER_C_LOW, TUNER_C_HIGH = 1.0, 0.6   # reference bounds; theory needs c < 2
+TUNER_C_DEEP = 1.0                    # deeper hidden layers: one scalar bound (our default)
+
+
+def Tuner(out_features: int = 3, frequencies: Optional[Sequence[Sequence[int]]] = None, *,
+          bandlimit: Optional[int] = None, low_limit: Optional[int] = None, n_frequencies: int = 416,
+          period: float = 3.0, width: int = 416, depth: int = 1, omega_g: float = TUNER_OMEGA_G,
+          c_low: float = TUNER_C_LOW, c_high: float = TUNER_C_HIGH, c_deep: float = TUNER_C_DEEP,
+          hidden_init: str = "normal", learned_bounds: bool = False, dim: int = 2,
+          seed: int = 0) -> SinusoidalMLP:
+    """TUNER (Novello et al., arXiv 2407.21121).
+
+    Input layer ``sin(2π·k·x/p + φ)`` with frozen integer ``k`` (explicit
+    ``frequencies``; else sampled with ``bandlimit``; else the authors'
+    416-neuron list), then ``depth`` hidden layers ``sin(ω_G(Wx+b))`` and a
+    linear output.  The first hidden matrix starts ``W_j· ~ N(0, (0.3·c_j/ω_G)²)``
+    (``hidden_init="normal"``) or SIREN-uniform (``"siren"``), with ``c_j = c_low``
+    for input frequencies ``|k|∞ ≤ low_limit`` and ``c_high`` otherwise.
+
+    Bounds ``|ω_G·W_ij| ≤ c_j`` are kept by :func:`spectral_inr.optim.tuner_bounds`
+    (with :func:`tuner_bound_groups`) or, with ``learned_bounds=True``, by the
+    reparametrisation ``W = c_j·tanh(V)/ω_G`` with trainable ``c_j``.
+    """
+    if frequencies is None:
+        if bandlimit is None:
+            frequencies = tf.reference_frequencies()
+            low_limit = tf.REFERENCE_LOW_LIMIT if low_limit is None else low_limit
+        else:
+            low_limit = max(1, bandlimit // 3) if low_limit is None else low_limit
+            frequencies = tf.sampled_frequencies(n_frequencies, bandlimit, low_limit, dim=dim, seed=seed)
+    elif low_limit is None:
+        raise ValueError("explicit frequencies need an explicit low_limit")
+    frequencies = tuple(tuple(int(v) for v in k) for k in frequencies)
+    _check_positive(out_features=out_features, width=width, depth=depth, omega_g=omega_g, period=period)
+    rows = tf.row_bounds(frequencies, low_limit, c_low, c_high)
+    layers = [IntegerFrequencyEncoding(frequencies, period, low_limit=low_limit)]
+    for i in range(depth):
+        bound = (tuple(rows.tolist()) if i == 0 else float(c_deep))
+        if learned_bounds:
+            # tanh(V)·c/ω_G ≈ N(0, (0.3·c/ω_G)²) at init, as the fixed-bound init.
+            kernel = inits.normal(inits.TUNER_INIT_STD_FACTOR)
+            layers.append(SineLayer(width, omega_g, act.sine, kernel, learned_bound=bound))
+        else:
+            if hidden_init == "normal":
+                kernel = inits.tuner_hidden_normal(rows if i == 0 else [c_deep] * width, omega_g)
+            elif hidden_init == "siren":
+                kernel = inits.siren_hidden_uniform(omega_g)
+            else:
+                raise ValueError(f"hidden_init must be 'normal' or 'siren', got {hidden_init!r}")
+            layers.append(SineLayer(width, omega_g, act.sine, kernel))
+    layers.append(SineLayer(out_features, None, kernel_init=inits.siren_hidden_uniform(omega_g)))
+    return SinusoidalMLP(tuple(layers))
+
+
+def tuner_bound_groups(model: SinusoidalMLP) -> dict:
+    """Which TUNER bound applies to each hidden kernel of a :func:`Tuner` model.
+
+    Returns ``{"layers_i": {"kernel": groups}}`` where ``groups`` is an int array
+    broadcastable to the kernel: 0 → ``c_low``, 1 → ``c_high`` (rows of the first
+    hidden matrix, by the input frequency's band), 2 → ``c_deep`` (deeper hidden
+    layers).  The output layer is not bounded.  Feed it to
+    :func:`spectral_inr.optim.tuner_bounds`.
+    """
+    encoding = model.layers[0]
+    if not isinstance(encoding, IntegerFrequencyEncoding) or encoding.low_limit is None:
+        raise ValueError("tuner_bound_groups needs a Tuner model (integer-frequency first layer)")
+    groups = {}
+    hidden = [i for i, layer in enumerate(model.layers) if isinstance(layer, SineLayer) and layer.omega is not None]
+    for n, i in enumerate(hidden):
+        if n == 0:
+            rows = np.where(tf.is_low(encoding.frequencies, encoding.low_limit), 0, 1)[:, None]
+        else:
+            rows = np.asarray(2)
+        groups[f"layers_{i}"] = {"kernel": rows.astype(np.int32)}
+    return groups
+
+
+def FourierFeatureMLP(out_features: int = 3, width: int = 256, depth: int = 3, num_features: int = 256,
+                      sigma: float = 10.0, positional: bool = False) -> SinusoidalMLP:
+    """Fourier features + ReLU MLP (Tancik et al. 2020), the baseline row.
+
+    ``positional=False``: random ``B ~ N(0, σ²)`` (fixed, in the ``constants``
+    collection); ``True``: deterministic log-linear frequencies ``σ^{j/m}``.
+    Dense layers use PyTorch's default init.
+    """
+    _check_positive(out_features=out_features, width=width, depth=depth, num_features=num_features, sigma=sigma)
+    encoding = (PositionalEncoding(num_features, sigma) if positional else FourierFeatures(num_features, sigma))
+    layers = [encoding]
+    layers += [SineLayer(width, 1.0, act.relu, inits.torch_default_kernel()) for _ in range(depth)]
+    layers.append(SineLayer(out_features, None, kernel_init=inits.torch_default_kernel()))
+    return SinusoidalMLP(tuple(layers))

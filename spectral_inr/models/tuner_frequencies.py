@@ -1,0 +1,115 @@
+"""TUNER's integer input frequencies ``k ∈ ℤ^d`` (Novello et al., arXiv 2407.21121).
+
+The first layer samples the spectrum: neuron ``j`` oscillates as
+``sin(2π⟨k_j, x⟩/p + φ_j)``.  Two constructions:
+
+* :func:`reference_frequencies` — the deterministic list of the authors'
+  Kodak network: 1-D lists ``low = 0..7`` and ``high = 13·(1..12)``, each
+  mirrored (``L ∪ −L``), their Cartesian squares restricted to the half-plane
+  ``x > 0 or (x = 0 and y > 0)``, then the identity columns ``e_1, e_2``:
+  126 + 288 + 2 = 416 neurons.  Because ``0 ∈ L`` and ``−0 ∈ −L`` the mirrored
+  low list holds 0 twice, so the axis frequencies ``(k, 0)``/``(0, k)`` and the
+  identity rows repeat; we keep those repeats to match the 416-neuron network
+  exactly (a repeated frequency with its own trained phase is not wasted: two
+  phases of one frequency span both its sine and cosine).
+* :func:`sampled_frequencies` — the paper's recipe for any size: identity
+  columns, dense low frequencies ``|k|∞ ≤ l`` (about 70 % of the neurons) and
+  sparse high frequencies on a coarse grid up to the bandlimit ``B``, each
+  drawn from the half-space (first non-zero coordinate positive) so ``±k`` are
+  never both used.  Defaults: ``B = side/6`` (half of the Nyquist limit
+  ``side/2``, divided by 3, i.e. 85 for 512 px), ``l = B/3``.
+"""
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+
+REFERENCE_LOW = tuple(range(8))
+REFERENCE_HIGH = tuple(13 * i for i in range(1, 13))
+REFERENCE_LOW_LIMIT = 7
+LOW_FRACTION = 0.7
+
+
+def default_bandlimit(side: int) -> int:
+    """TUNER's bandlimit for an image of ``side`` pixels: ``side // 6``."""
+    return max(1, side // 6)
+
+
+def reference_frequencies(low=REFERENCE_LOW, high=REFERENCE_HIGH, n: int | None = 416) -> tuple:
+    """The authors' deterministic 2-D list (see module docstring), shape ``(n, 2)``."""
+    chosen = []
+    for base in (list(low), list(high)):
+        mirrored = base + [-v for v in base]
+        for x, y in itertools.product(mirrored, repeat=2):
+            if x > 0 or (x == 0 and y > 0):
+                chosen.append((x, y))
+    if n is None:
+        n = len(chosen) + 2
+    if n - 2 > len(chosen):
+        raise ValueError(f"the reference list has only {len(chosen) + 2} frequencies, asked for {n}")
+    return tuple(chosen[: n - 2]) + ((1, 0), (0, 1))
+
+
+def _canonical(k) -> bool:
+    """True for the representative of ``±k`` whose first non-zero entry is positive."""
+    for v in k:
+        if v != 0:
+            return v > 0
+    return False
+
+
+def _half_space(values, dim):
+    return [k for k in itertools.product(values, repeat=dim) if _canonical(k)]
+
+
+def sampled_frequencies(n: int, bandlimit: int, low_limit: int | None = None, *, dim: int = 2,
+                        low_fraction: float = LOW_FRACTION, seed: int = 0) -> tuple:
+    """``n`` integer frequency vectors in ``ℤ^dim`` following TUNER's sampling.
+
+    The identity columns come first, then ``≈ low_fraction·(n − dim)`` vectors
+    from the low half-box ``|k|∞ ≤ low_limit``, then the rest from a coarse grid
+    ``{0, ±g_1, …, ±g_m}^dim`` with ``g_m = bandlimit`` and ``|k|∞ > low_limit``,
+    where ``m`` is the smallest grid size holding enough points.
+    """
+    if low_limit is None:
+        low_limit = max(1, bandlimit // 3)
+    if not (0 < low_limit < bandlimit):
+        raise ValueError(f"need 0 < low_limit < bandlimit, got {low_limit}, {bandlimit}")
+    if n <= dim:
+        raise ValueError(f"need more than {dim} frequencies, got {n}")
+    rng = np.random.default_rng(seed)
+    identity = [tuple(int(i == j) for j in range(dim)) for i in range(dim)]
+    low_pool = [k for k in _half_space(range(-low_limit, low_limit + 1), dim) if k not in identity]
+    n_low = min(int(round(low_fraction * (n - dim))), len(low_pool))
+    n_high = n - dim - n_low
+    high_pool = []
+    for m in range(1, bandlimit - low_limit + 1):
+        grid = sorted({int(round(low_limit + j * (bandlimit - low_limit) / m)) for j in range(1, m + 1)})
+        values = [0] + grid + [-g for g in grid]
+        high_pool = [k for k in _half_space(values, dim) if max(map(abs, k)) > low_limit]
+        if len(high_pool) >= n_high:
+            break
+    if len(high_pool) < n_high:
+        raise ValueError(f"cannot place {n_high} high frequencies below bandlimit {bandlimit}")
+
+    def pick(pool, count):
+        idx = rng.choice(len(pool), size=count, replace=False)
+        return [pool[i] for i in sorted(idx)]
+
+    return tuple(identity + pick(low_pool, n_low) + pick(high_pool, n_high))
+
+
+def is_low(frequencies, low_limit: int) -> np.ndarray:
+    """Boolean mask: ``|k|∞ ≤ low_limit`` per frequency (TUNER's low band)."""
+    k = np.abs(np.asarray(frequencies))
+    return k.max(axis=-1) <= low_limit
+
+
+def row_bounds(frequencies, low_limit: int, c_low: float, c_high: float) -> np.ndarray:
+    """Per-input-row bound ``c_j``: ``c_low`` on the low band, ``c_high`` above it."""
+    return np.where(is_low(frequencies, low_limit), c_low, c_high).astype(np.float32)
+
+
+__all__ = ["default_bandlimit", "reference_frequencies", "sampled_frequencies", "is_low", "row_bounds",
+           "REFERENCE_LOW_LIMIT"]
