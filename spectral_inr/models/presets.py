@@ -19,9 +19,14 @@ from spectral_inr.models.layers import FourierFeatures, IntegerFrequencyEncoding
 from spectral_inr.models.mlp import SinusoidalMLP
 
 
+def _is_number(v) -> bool:
+    return isinstance(v, (int, float, np.integer, np.floating))
+
+
 def _check_positive(**values):
+    """Reject non-positive Python numbers; traced values (vmapped sweeps) pass through."""
     for name, v in values.items():
-        if v is None or v <= 0:
+        if v is None or (_is_number(v) and v <= 0):
             raise ValueError(f"{name} must be positive, got {v}")
 
 
@@ -32,7 +37,8 @@ def _siren_stack(out_features, width, depth, omega0, first_omega0, activation,
     def kernel(i):
         base = inits.siren_first_uniform() if i == 0 else inits.siren_hidden_uniform(omega0)
         std = noise_stds[i] if i < len(noise_stds) else 0.0
-        return inits.with_gaussian_noise(base, std) if std else base
+        no_noise = _is_number(std) and std == 0
+        return base if no_noise else inits.with_gaussian_noise(base, std)
 
     layers = [SineLayer(width, first_omega0 if i == 0 else omega0, activation, kernel(i),
                         first_bias_init if i == 0 else inits.torch_default_bias)
@@ -58,8 +64,8 @@ def Siren2(out_features: int = 3, width: int = 256, depth: int = 3, omega0: floa
 
     Use :func:`siren2_for_signal` to take ``(S0, S1)`` from the target's spectral centroid.
     """
-    s0, s1 = (float(s) for s in noise_scales)
-    if s0 < 0 or s1 < 0:
+    s0, s1 = noise_scales
+    if any(_is_number(s) and s < 0 for s in (s0, s1)):
         raise ValueError(f"noise scales must be >= 0, got {noise_scales}")
     return _siren_stack(out_features, width, depth, omega0, first_omega0, act.sine,
                         noise_stds=(s0 / omega0, s1 / omega0))

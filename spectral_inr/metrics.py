@@ -1,0 +1,275 @@
+"""Evaluation metrics for implicit neural representations (pure JAX).
+
+All functions are jit/vmap friendly (no Python control flow on traced values)
+and compute in at least float32 (float64 if given float64 with x64 enabled).
+
+Conventions
+-----------
+* Images are channels-last: ``(H, W, C)`` or batched ``(..., H, W, C)``.
+* Coordinate grids are ``(H, W, 2)`` with ``coords[..., 0] = y`` (row) and
+  ``coords[..., 1] = x`` (column), each a ``linspace(-1, 1, n)``; gradients are
+  ordered the same way: ``(df/dy, df/dx)``.
+* PSNR-like quantities are in dB; identical inputs give ``+inf``.
+* ``ssim`` and ``gradient_psnr`` are wrapped in ``jax.jit`` (eager dispatch of
+  their many small ops is slow); ``network_gradient`` is not, because it takes
+  an arbitrary ``apply_fn`` -- jit it at the call site if evaluated repeatedly.
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import Callable, Optional
+
+import dm_pix
+import jax
+import jax.numpy as jnp
+
+__all__ = [
+    "mse",
+    "psnr",
+    "ssim",
+    "grayscale",
+    "sobel_magnitude",
+    "gradient_psnr",
+    "network_gradient",
+    "gradient_psnr_of_model",
+    "waveform_psnr",
+    "snr",
+]
+
+# ITU-R BT.601 luma weights (same as OpenCV's RGB2GRAY).
+_LUMA = (0.299, 0.587, 0.114)
+
+
+def _float(x):
+    """Cast to an inexact dtype of at least float32 precision."""
+    x = jnp.asarray(x)
+    return x.astype(jnp.promote_types(x.dtype, jnp.float32))
+
+
+def _psnr_from_mse(err, peak):
+    """10 * log10(peak^2 / err)."""
+    return 10.0 * jnp.log10(jnp.asarray(peak, err.dtype) ** 2 / err)
+
+
+# ---------------------------------------------------------------------------
+# Generic
+# ---------------------------------------------------------------------------
+
+
+def mse(pred, target):
+    """Mean squared error over all elements: mean((pred - target)^2)."""
+    pred, target = _float(pred), _float(target)
+    return jnp.mean((pred - target) ** 2)
+
+
+def psnr(pred, target, data_range=1.0):
+    """Peak signal-to-noise ratio in dB over all elements.
+
+    PSNR = 10 * log10(data_range^2 / MSE), MSE = mean((pred - target)^2).
+    Works on any shape (the whole array is one signal); use ``jax.vmap`` for
+    per-item values over a leading batch axis. Equals ``dm_pix.psnr`` when
+    ``data_range == 1`` (dm-pix only accepts rank-3/4 inputs and range 1, so
+    the formula is written out here).
+    """
+    return _psnr_from_mse(mse(pred, target), data_range)
+
+
+@jax.jit
+def ssim(pred, target, data_range=1.0):
+    """Mean structural similarity (Wang et al., 2004) via ``dm_pix.ssim``.
+
+    SSIM(a, b) = (2 mu_a mu_b + C1)(2 s_ab + C2) /
+                 ((mu_a^2 + mu_b^2 + C1)(s_a^2 + s_b^2 + C2)),
+    local statistics from an 11x11 Gaussian window (sigma = 1.5, 'valid'
+    region only), C1 = (0.01 L)^2, C2 = (0.03 L)^2, L = ``data_range``.
+    The SSIM map is computed per channel and averaged over pixels, channels
+    and any leading batch axes, so the result is a scalar. Accepts ``(H, W)``
+    (treated as one channel), ``(H, W, C)`` or ``(..., H, W, C)``; H and W must
+    be >= 11. Use ``jax.vmap`` for per-image values.
+    """
+    pred, target = _float(pred), _float(target)
+    if pred.shape != target.shape:
+        raise ValueError(f"shape mismatch: {pred.shape} vs {target.shape}")
+    if pred.ndim == 2:
+        pred, target = pred[..., None], target[..., None]
+    if pred.ndim < 2:
+        raise ValueError(f"ssim expects an image, got shape {pred.shape}")
+    if pred.ndim > 4:
+        pred = pred.reshape((-1,) + pred.shape[-3:])
+        target = target.reshape((-1,) + target.shape[-3:])
+    vals = dm_pix.ssim(
+        pred,
+        target,
+        max_val=data_range,
+        filter_size=11,
+        filter_sigma=1.5,
+        k1=0.01,
+        k2=0.03,
+    )
+    return jnp.mean(vals)
+
+
+# ---------------------------------------------------------------------------
+# Image gradients
+# ---------------------------------------------------------------------------
+
+
+def grayscale(rgb, keepdims=False):
+    """Luma Y = 0.299 R + 0.587 G + 0.114 B over the last (channel) axis.
+
+    ``rgb`` has shape ``(..., 3)`` or ``(..., 1)`` (one channel is passed
+    through unchanged). The channel axis is dropped unless ``keepdims``.
+    """
+    rgb = _float(rgb)
+    c = rgb.shape[-1]
+    if c == 1:
+        gray = rgb[..., 0]
+    elif c == 3:
+        w = jnp.asarray(_LUMA, rgb.dtype)
+        gray = rgb[..., 0] * w[0] + rgb[..., 1] * w[1] + rgb[..., 2] * w[2]
+    else:
+        raise ValueError(f"grayscale expects 1 or 3 channels, got {c}")
+    return gray[..., None] if keepdims else gray
+
+
+def _sobel_xy(gray):
+    """Return (gx, gy): 3x3 Sobel responses with reflect-101 borders."""
+    p = jnp.pad(gray, 1, mode="reflect")  # reflect-101: ... c b | a b c ...
+    # Derivative [-1, 0, 1] along one axis, smoothing [1, 2, 1] along the other.
+    dx = p[:, 2:] - p[:, :-2]  # (H+2, W)
+    gx = dx[:-2] + 2.0 * dx[1:-1] + dx[2:]
+    dy = p[2:, :] - p[:-2, :]  # (H, W+2)
+    gy = dy[:, :-2] + 2.0 * dy[:, 1:-1] + dy[:, 2:]
+    return gx, gy
+
+
+def sobel_magnitude(gray):
+    """Sobel gradient magnitude sqrt(gx^2 + gy^2) of a ``(H, W)`` image.
+
+    gx = [1 2 1]^T (x) [-1 0 1] and gy = its transpose (correlation), with a
+    reflect-101 border (numpy ``'reflect'`` pad == OpenCV BORDER_REFLECT_101
+    == scipy.ndimage ``mode='mirror'``). Matches ``cv2.Sobel(ksize=3)``; for a
+    smooth image gx ~= 8 * df/dx in per-pixel units. Requires H, W >= 2.
+    """
+    gray = _float(gray)
+    if gray.ndim != 2:
+        raise ValueError(f"sobel_magnitude expects (H, W), got {gray.shape}")
+    gx, gy = _sobel_xy(gray)
+    return jnp.sqrt(gx**2 + gy**2)
+
+
+def _normalize_by_max(m):
+    """m / max(m), guarded against an all-zero map."""
+    return m / jnp.maximum(jnp.max(m), jnp.finfo(m.dtype).tiny)
+
+
+@functools.partial(jax.jit, static_argnames=("quantize",))
+def gradient_psnr(pred_grad, target_image, mask=None, quantize=False):
+    """TUNER's gradient PSNR (dB) between a network gradient and the image's.
+
+    Ground truth: g = S / max(S), S = sobel_magnitude(grayscale(target_image)).
+    Prediction:   p = |pred_grad| / max |pred_grad|, where ``pred_grad`` of
+    shape ``(H, W, 2)`` = (df/dy, df/dx) is the network's coordinate gradient
+    of its grayscale output in per-pixel units (see ``network_gradient``).
+    Result: 10 log10(1 / mean((p - g)^2)), the mean taken over pixels where
+    ``mask`` (``(H, W)`` bool) is True, or all pixels. Maxima are taken over
+    the full image regardless of the mask. Only the *shape* of the gradient
+    magnitude is compared (both maps are max-normalized), so the Sobel
+    scale factor (~8) does not matter.
+
+    ``target_image``: ``(H, W)``, ``(H, W, 1)`` or ``(H, W, 3)``.
+
+    The official TUNER code quantizes the normalized prediction to 8 bits
+    (in float16) before comparing; by default we do NOT quantize. With
+    ``quantize=True`` p is rounded to 8-bit levels: round(255 p) / 255.
+    """
+    pred_grad = _float(pred_grad)
+    target_image = _float(target_image)
+    if target_image.ndim == 3:
+        target_gray = grayscale(target_image)
+    elif target_image.ndim == 2:
+        target_gray = target_image
+    else:
+        raise ValueError(f"target_image must be (H,W[,C]), got {target_image.shape}")
+    if pred_grad.shape != target_gray.shape + (2,):
+        raise ValueError(
+            f"pred_grad shape {pred_grad.shape} != {target_gray.shape + (2,)}"
+        )
+    g = _normalize_by_max(sobel_magnitude(target_gray))
+    p = _normalize_by_max(jnp.sqrt(jnp.sum(pred_grad**2, axis=-1)))
+    if quantize:
+        p = jnp.round(p * 255.0) / 255.0
+    sq = (p - g.astype(p.dtype)) ** 2
+    if mask is None:
+        err = jnp.mean(sq)
+    else:
+        mask = jnp.asarray(mask, bool)
+        if mask.shape != sq.shape:
+            raise ValueError(f"mask shape {mask.shape} != {sq.shape}")
+        err = jnp.sum(jnp.where(mask, sq, 0.0)) / jnp.sum(mask)
+    return _psnr_from_mse(err, 1.0)
+
+
+def network_gradient(
+    apply_fn: Callable, coords, chunk_size: Optional[int] = None
+):
+    """Per-pixel gradient (df/dy, df/dx) of a field's grayscale output.
+
+    ``apply_fn`` maps coordinates ``(N, 2) -> (N, C)`` (C in {1, 3}) or
+    ``(N, 2) -> (N,)``; it is called on single points as ``apply_fn(p[None])``
+    so batch-only functions work too. ``coords``: ``(H, W, 2)`` grid with
+    ``coords[..., 0] = linspace(-1, 1, H)`` (y) and ``coords[..., 1] =
+    linspace(-1, 1, W)`` (x). The gradient of f = grayscale(apply_fn) w.r.t.
+    the coordinates is converted to per-pixel units by the chain rule:
+    df/di = df/dy * 2/(H-1), df/dj = df/dx * 2/(W-1). Returns ``(H, W, 2)``.
+    ``chunk_size`` evaluates points in chunks (``jax.lax.map``) to bound memory.
+    """
+    coords = _float(coords)
+    if coords.ndim != 3 or coords.shape[-1] != 2:
+        raise ValueError(f"coords must be (H, W, 2), got {coords.shape}")
+    h, w = coords.shape[:2]
+
+    def f(p):
+        out = _float(apply_fn(p[None]))[0]
+        return out if out.ndim == 0 else grayscale(out)
+
+    grad_f = jax.grad(f)
+    pts = coords.reshape(-1, 2)
+    if chunk_size is None:
+        grads = jax.vmap(grad_f)(pts)
+    else:
+        grads = jax.lax.map(grad_f, pts, batch_size=chunk_size)
+    scale = jnp.asarray(
+        [2.0 / max(h - 1, 1), 2.0 / max(w - 1, 1)], dtype=grads.dtype
+    )
+    return grads.reshape(h, w, 2) * scale
+
+
+def gradient_psnr_of_model(
+    apply_fn: Callable,
+    coords,
+    target_image,
+    mask=None,
+    quantize=False,
+    chunk_size: Optional[int] = None,
+):
+    """``gradient_psnr(network_gradient(apply_fn, coords), target_image, mask)``."""
+    grad = network_gradient(apply_fn, coords, chunk_size=chunk_size)
+    return gradient_psnr(grad, target_image, mask=mask, quantize=quantize)
+
+
+# ---------------------------------------------------------------------------
+# Audio
+# ---------------------------------------------------------------------------
+
+
+def waveform_psnr(pred, target, peak=1.0):
+    """Waveform PSNR in dB: 10 log10(peak^2 / MSE) over all samples."""
+    return _psnr_from_mse(mse(pred, target), peak)
+
+
+def snr(pred, target):
+    """Signal-to-noise ratio in dB: 10 log10(sum target^2 / sum (target - pred)^2)."""
+    pred, target = _float(pred), _float(target)
+    return 10.0 * jnp.log10(jnp.sum(target**2) / jnp.sum((target - pred) ** 2))

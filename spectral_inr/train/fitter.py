@@ -1,0 +1,162 @@
+"""One pure training step and its ``lax.scan``, for one sweep member.
+
+A :class:`Fitter` bundles what is fixed across a sweep (how to build the
+model and optimizer from hyper-parameters, the loss, the batching); ``hp`` is
+a dict of scalars — one member's learning rate, ω0, bounds, noise scale, … —
+passed *as data*, so ``jax.vmap`` over a stacked ``hp`` sweeps them in one
+compiled program.  Only hyper-parameters that change shapes (width, depth)
+must be grouped into separate sweeps.
+"""
+from __future__ import annotations
+
+import dataclasses
+from typing import Any, Callable, Mapping, Optional
+
+import flax.linen as nn
+import jax
+import jax.numpy as jnp
+import optax
+
+from spectral_inr.train.state import TrainState
+
+Hyper = Mapping[str, Any]
+
+
+def mse_loss(pred, target):
+    """Mean squared error over all elements."""
+    return jnp.mean(jnp.square(pred - target))
+
+
+def default_optimizer(hp: Hyper) -> optax.GradientTransformation:
+    """Adam with ``hp["lr"]`` injected (so it lives in the optimizer state)."""
+    return optax.inject_hyperparams(optax.adam)(learning_rate=hp["lr"])
+
+
+@dataclasses.dataclass(frozen=True)
+class Fitter:
+    """Everything a fit needs besides data, seed and hyper-parameter values.
+
+    Attributes:
+      model_fn: ``hp -> flax module`` (may read traced ``hp`` values, e.g. ω0).
+      optimizer_fn: ``hp -> optax.GradientTransformation``.
+      loss_fn: ``(pred, target) -> scalar``.
+      regularizer: optional ``(params, hp) -> scalar`` added to the loss.
+      batch_size: ``None`` = full batch; else minibatches of this size.
+      shuffle: ``"fixed"`` — one random partition reused every epoch (TUNER's
+        protocol); ``"epoch"`` — reshuffled every epoch.  When the data size is
+        not a multiple of ``batch_size`` the last batch wraps around to the
+        start of the permutation (static shapes), so a few samples are seen
+        twice per epoch.
+      train_kwargs: extra ``apply`` kwargs while training, e.g.
+        ``{"train": True}`` for BatchNorm/Dropout models (``batch_stats`` is then
+        mutable and a ``dropout`` rng is supplied).
+    """
+
+    model_fn: Callable[[Hyper], nn.Module]
+    optimizer_fn: Callable[[Hyper], optax.GradientTransformation] = default_optimizer
+    loss_fn: Callable = mse_loss
+    regularizer: Optional[Callable] = None
+    batch_size: Optional[int] = None
+    shuffle: str = "fixed"
+    train_kwargs: Mapping[str, Any] = dataclasses.field(default_factory=dict)
+
+    # --- init -----------------------------------------------------------
+    def init(self, key, hp: Hyper, inputs) -> TrainState:
+        """Initialise one member from ``key`` (model init, optimizer, data order)."""
+        k_model, k_train, k_data = jax.random.split(key, 3)
+        model = self.model_fn(hp)
+        variables = model.init(k_model, inputs[:1])
+        params = variables["params"]
+        model_state = {k: v for k, v in variables.items() if k != "params"}
+        opt_state = self.optimizer_fn(hp).init(params)
+        raw = jax.random.key_data
+        return TrainState(params, model_state, opt_state, jnp.zeros((), jnp.int32), raw(k_train), raw(k_data), params,
+                          jnp.asarray(jnp.inf, jnp.float32), jnp.zeros((), jnp.int32), jnp.zeros((), bool),
+                          jnp.full((), -1, jnp.int32))
+
+    # --- batching ---------------------------------------------------------
+    def num_batches(self, n: int) -> int:
+        return 1 if self.batch_size is None else -(-n // self.batch_size)
+
+    def batch_indices(self, state: TrainState, n: int):
+        """Indices of the samples the step ``state.step`` trains on (``None`` = all)."""
+        if self.batch_size is None:
+            return None
+        nb = self.num_batches(n)
+        epoch, within = jnp.divmod(state.step, nb)
+        data_key = jax.random.wrap_key_data(state.data_key)
+        key = data_key if self.shuffle == "fixed" else jax.random.fold_in(data_key, epoch)
+        perm = jax.random.permutation(key, n)
+        start = within * self.batch_size
+        return jnp.take(perm, (start + jnp.arange(self.batch_size)) % n)
+
+    # --- the step ---------------------------------------------------------
+    def loss(self, params, model_state, hp, x, y, key):
+        """Training objective and the updated non-trainable collections."""
+        model = self.model_fn(hp)
+        variables = {"params": params, **model_state}
+        if self.train_kwargs:
+            mutable = [k for k in model_state if k == "batch_stats"]
+            pred, updates = model.apply(variables, x, rngs={"dropout": key}, mutable=mutable, **self.train_kwargs)
+            model_state = {**model_state, **updates}
+        else:
+            pred = model.apply(variables, x)
+        data_loss = self.loss_fn(pred, y)
+        total = data_loss if self.regularizer is None else data_loss + self.regularizer(params, hp)
+        return total, (data_loss, model_state)
+
+    def step(self, state: TrainState, hp: Hyper, inputs, targets):
+        """One optimizer step: ``(state, hp, data) -> (state, metrics)``.
+
+        The loss is evaluated at the incoming ``params``; if it is the lowest so
+        far they become ``best_params``.  A non-finite loss marks the member
+        diverged and freezes it (its best params stay available).
+        """
+        idx = self.batch_indices(state, inputs.shape[0])
+        x, y = (inputs, targets) if idx is None else (inputs[idx], targets[idx])
+        key = jax.random.fold_in(jax.random.wrap_key_data(state.key), state.step)
+        (total, (data_loss, model_state)), grads = jax.value_and_grad(self.loss, has_aux=True)(
+            state.params, state.model_state, hp, x, y, key)
+        updates, opt_state = self.optimizer_fn(hp).update(grads, state.opt_state, state.params)
+        params = optax.apply_updates(state.params, updates)
+
+        finite = jnp.isfinite(total)
+        diverged = state.diverged | ~finite
+        live = ~diverged
+        better = live & (data_loss < state.best_loss)
+        keep = lambda new, old: jax.tree_util.tree_map(lambda a, b: jnp.where(live, a, b), new, old)
+        new_state = TrainState(
+            params=keep(params, state.params),
+            model_state=keep(model_state, state.model_state),
+            opt_state=keep(opt_state, state.opt_state),
+            step=state.step + live.astype(jnp.int32),
+            key=state.key,
+            data_key=state.data_key,
+            best_params=jax.tree_util.tree_map(lambda a, b: jnp.where(better, a, b), state.params, state.best_params),
+            best_loss=jnp.where(better, data_loss, state.best_loss),
+            best_step=jnp.where(better, state.step, state.best_step),
+            diverged=diverged,
+            diverged_step=jnp.where(~state.diverged & ~finite, state.step, state.diverged_step),
+        )
+        return new_state, {"loss": jnp.where(state.diverged, jnp.nan, data_loss)}
+
+    def run(self, state: TrainState, hp: Hyper, inputs, targets, num_steps: int):
+        """``num_steps`` steps under ``lax.scan``; metrics stacked along axis 0."""
+
+        def body(s, _):
+            return self.step(s, hp, inputs, targets)
+
+        return jax.lax.scan(body, state, None, length=num_steps)
+
+    def predict(self, params, model_state, hp, inputs, chunk: int = 65536):
+        """The model's output on ``inputs`` (evaluation mode), in chunks."""
+        model = self.model_fn(hp)
+        variables = {"params": params, **model_state}
+        kwargs = {"train": False} if self.train_kwargs else {}
+        n = inputs.shape[0]
+        if n <= chunk:
+            return model.apply(variables, inputs, **kwargs)
+        pad = (-n) % chunk
+        padded = jnp.concatenate([inputs, jnp.zeros((pad,) + inputs.shape[1:], inputs.dtype)])
+        out = jax.lax.map(lambda xb: model.apply(variables, xb, **kwargs), padded.reshape(-1, chunk, *inputs.shape[1:]))
+        return out.reshape(-1, *out.shape[2:])[:n]

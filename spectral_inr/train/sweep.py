@@ -1,0 +1,141 @@
+"""``sweep`` and ``fit``: the host loop around the vmapped, jitted chunk of steps.
+
+``sweep`` stacks K members (seeds × hyper-parameters), ``jax.vmap``s
+:meth:`Fitter.init` and :meth:`Fitter.run` over them, compiles once, and runs
+``steps`` steps in ``lax.scan`` chunks of ``chunk`` steps; between chunks it
+updates the progress bar and writes checkpoints.  ``fit`` is a sweep of one.
+"""
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import sys
+import time
+from typing import Any, Mapping, Optional, Sequence
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+from tqdm.auto import tqdm
+
+from spectral_inr.train import members as members_lib
+from spectral_inr.train import sharding
+from spectral_inr.train.checkpoint import CheckpointError, SweepCheckpointer
+from spectral_inr.train.fitter import Fitter
+from spectral_inr.train.state import TrainState
+
+
+@dataclasses.dataclass
+class SweepResult:
+    """Host-side results; every array has a leading member axis of length K."""
+
+    members: list[dict]
+    state: TrainState              # final state (numpy)
+    history: dict                  # {"loss": (K, steps)} — NaN after divergence
+    seconds: float
+    steps: int
+
+    @property
+    def diverged(self) -> list[tuple[int, int]]:
+        """``[(member index, step)]`` of members whose loss became NaN/inf."""
+        return [(i, int(s)) for i, (d, s) in enumerate(zip(self.state.diverged, self.state.diverged_step)) if d]
+
+    def member_state(self, i: int) -> TrainState:
+        return jax.tree_util.tree_map(lambda x: x[i], self.state)
+
+
+def _progress_enabled(progress: Optional[bool]) -> bool:
+    if progress is not None:
+        return progress
+    return sys.stderr.isatty() and not os.environ.get("CI")
+
+
+def _hp_of(members: Sequence[Mapping[str, Any]]):
+    stacked = members_lib.stack(members)
+    seeds = stacked.pop("seed", np.zeros(len(members), np.int64))
+    keys = np.stack([np.asarray(jax.random.key_data(jax.random.PRNGKey(int(s)))) for s in seeds])
+    return stacked, keys
+
+
+def sweep(fitter: Fitter, inputs, targets, members: Sequence[Mapping[str, Any]], steps: int, *,
+          chunk: int = 100, checkpoint_dir=None, checkpoint_every: Optional[int] = None, resume: bool = False,
+          mesh="auto", progress: Optional[bool] = None, config: Optional[dict] = None) -> SweepResult:
+    """Train every member for ``steps`` steps as one compiled program.
+
+    Args:
+      fitter: model/optimizer/loss/batching (:class:`Fitter`).
+      inputs, targets: the whole training set, e.g. coordinates ``(N, d)`` and
+        values ``(N, C)``; shared (replicated) by all members.
+      members: hyper-parameter dicts (see :func:`members.grid`); ``seed``
+        selects the init/data key, every other entry is passed to
+        ``fitter.model_fn``/``optimizer_fn`` as a (traced) scalar.
+      chunk: steps per ``lax.scan`` call (progress and checkpoint granularity).
+      checkpoint_dir, checkpoint_every: save every ``checkpoint_every`` steps
+        (a multiple of ``chunk``; default: every chunk) with orbax.
+      resume: continue from the last complete checkpoint in ``checkpoint_dir``.
+      mesh: ``"auto"`` shards the member axis over all devices when there are
+        several; ``None`` disables sharding; or a ``jax.sharding.Mesh`` with an
+        axis named ``"sweep"``.
+    """
+    if steps <= 0 or chunk <= 0:
+        raise ValueError(f"steps and chunk must be positive, got {steps}, {chunk}")
+    members = [dict(m) for m in members]
+    k = len(members)
+    mesh = sharding.default_mesh() if mesh == "auto" else mesh
+    k_padded = sharding.padded_size(k, mesh)
+    hp_host, keys_host = _hp_of(members)
+    hp = sharding.shard_members(sharding.pad_members(hp_host, k_padded), mesh)
+    keys = sharding.shard_members(sharding.pad_members(keys_host, k_padded), mesh)
+    inputs, targets = sharding.replicate((np.asarray(inputs), np.asarray(targets)), mesh)
+
+    init = jax.jit(jax.vmap(lambda key, h: fitter.init(jax.random.wrap_key_data(key), h, inputs)))
+    state = init(keys, hp)
+    history = {"loss": np.full((k_padded, steps), np.nan, np.float32)}
+    done = 0
+
+    every = checkpoint_every or chunk
+    if every % chunk:
+        raise ValueError(f"checkpoint_every ({every}) must be a multiple of chunk ({chunk})")
+    meta = {"members": members, "steps": steps, "chunk": chunk, "config": config or {}}
+    ckpt = SweepCheckpointer(checkpoint_dir) if checkpoint_dir is not None else None
+    if ckpt is not None and resume and ckpt.latest_step() is not None:
+        template = {"state": state, "history": history}
+        restored, saved = ckpt.restore(ckpt.latest_step(), template)
+        if json.loads(json.dumps(meta)) != saved:
+            raise CheckpointError(f"checkpoint in {checkpoint_dir} belongs to a different run; not resuming")
+        state, history = restored["state"], {k_: np.asarray(v) for k_, v in restored["history"].items()}
+        done = int(ckpt.latest_step())
+
+    run = jax.jit(jax.vmap(fitter.run, in_axes=(0, 0, None, None, None)), static_argnums=4, donate_argnums=0)
+    start = time.perf_counter()
+    bar = tqdm(total=steps, initial=done, disable=not _progress_enabled(progress), desc="fit", unit="step")
+    try:
+        while done < steps:
+            n = min(chunk, steps - done)
+            state, metrics = run(state, hp, inputs, targets, n)
+            loss = np.asarray(sharding.to_host(metrics["loss"]))
+            history["loss"][:, done:done + n] = loss
+            done += n
+            last = loss[:k, -1]
+            finite = last[np.isfinite(last)]
+            if finite.size:
+                bar.set_postfix(loss=f"{finite.mean():.3g}", psnr=f"{-10 * np.log10(max(finite.mean(), 1e-30)):.2f}")
+            bar.update(n)
+            if ckpt is not None and (done % every == 0 or done == steps):
+                ckpt.save(done, {"state": state, "history": history}, meta)
+    finally:
+        bar.close()
+        if ckpt is not None:
+            ckpt.close()
+    seconds = time.perf_counter() - start
+    state_host = jax.tree_util.tree_map(lambda x: np.asarray(x)[:k], sharding.to_host(state))
+    return SweepResult(members, state_host, {n_: h[:k] for n_, h in history.items()}, seconds, steps)
+
+
+def fit(fitter: Fitter, inputs, targets, hp: Optional[Mapping[str, Any]] = None, steps: int = 1000, *,
+        seed: int = 0, **kwargs) -> SweepResult:
+    """One fit (a sweep of one member); see :func:`sweep` for the options."""
+    member = dict(hp or {})
+    member.setdefault("seed", seed)
+    return sweep(fitter, inputs, targets, [member], steps, **kwargs)
