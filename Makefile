@@ -21,5 +21,8 @@ test: setup
 test-all: setup
 	$(BIN)/python -m pytest -q -n 2 --dist loadfile -m ''
 
+demo: setup
+	$(BIN)/spectral-inr demo --out results/demo
+
 clean:
 	rm -rf $(VENV) .pytest_cache build *.egg-info

@@ -1,0 +1,5 @@
+import sys
+
+from spectral_inr.cli import main
+
+sys.exit(main())

@@ -1,0 +1,247 @@
+"""``spectral-inr``: fit, sweep and demo from the command line.
+
+    spectral-inr fit [SIGNAL] --model siren --steps 500 --seeds 4 --out runs/x
+    spectral-inr sweep SIGNAL --model siren --lr 1e-4,5e-4 --omega0 20,30 --seeds 4
+    spectral-inr demo
+
+Bad input exits with status 1 and one line ``spectral-inr: error: …`` (a
+traceback only with ``--debug``); a failed run removes the output directory
+it created, so nothing is left half-written.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import sys
+from pathlib import Path
+from typing import Optional, Sequence
+
+import numpy as np
+
+EXIT_ERROR = 1
+
+
+class UsageError(ValueError):
+    """A bad command-line value."""
+
+
+# --- argument types ----------------------------------------------------------
+def _positive(cast, name):
+    def parse(text):
+        try:
+            v = cast(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{name} must be a number, got {text!r}") from None
+        if not np.isfinite(v) or v <= 0:
+            raise argparse.ArgumentTypeError(f"{name} must be positive, got {text!r}")
+        return v
+    parse.__name__ = name
+    return parse
+
+
+def _list_of(cast, name):
+    one = _positive(cast, name)
+
+    def parse(text):
+        return [one(t) for t in text.split(",") if t.strip()] or one("")
+    parse.__name__ = name
+    return parse
+
+
+MAX_SIDE = 32768
+
+
+def _size(text):
+    parts = text.replace("x", ",").split(",")
+    try:
+        h, w = (int(p) for p in parts) if len(parts) == 2 else (int(parts[0]),) * 2
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"size must be H,W or N, got {text!r}") from None
+    if not (2 <= h <= MAX_SIDE and 2 <= w <= MAX_SIDE):
+        raise argparse.ArgumentTypeError(f"size sides must be in [2, {MAX_SIDE}], got {text!r}")
+    return (h, w)
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):  # one line, exit 1 — like every other error
+        print(f"spectral-inr: error: {message}", file=sys.stderr)
+        sys.exit(EXIT_ERROR)
+
+
+def _common(p: argparse.ArgumentParser, sweep: bool):
+    num = _list_of if sweep else _positive
+    p.add_argument("signal", nargs="?", default=None, help="image or WAV file (default: bundled cameraman)")
+    p.add_argument("--model", default="siren", help="siren, tuner, siren2, finer, ffn")
+    p.add_argument("--steps", type=_positive(int, "--steps"), default=500)
+    p.add_argument("--seeds", type=_positive(int, "--seeds"), default=1)
+    p.add_argument("--lr", type=num(float, "--lr"), default=None, help="learning rate (default: per model)")
+    p.add_argument("--omega0", type=num(float, "--omega0"), default=None, help="hidden ω0 (TUNER: ω_G)")
+    p.add_argument("--first-omega0", type=_positive(float, "--first-omega0"), default=None)
+    p.add_argument("--width", type=_positive(int, "--width"), default=None)
+    p.add_argument("--depth", type=_positive(int, "--depth"), default=None)
+    p.add_argument("--bandlimit", type=_positive(int, "--bandlimit"), default=None, help="TUNER bandlimit")
+    p.add_argument("--learned-bounds", action="store_true", help="TUNER with learned bounds")
+    p.add_argument("--resize", type=_size, default=None, help="H,W (images)")
+    p.add_argument("--crop", type=_size, default=None, help="centre crop H,W before resizing (images)")
+    p.add_argument("--max-samples", type=_positive(int, "--max-samples"), default=None, help="first N samples (audio)")
+    p.add_argument("--batch-size", type=_positive(int, "--batch-size"), default=None, help="default: full batch")
+    p.add_argument("--chunk", type=_positive(int, "--chunk"), default=100, help="steps per compiled scan")
+    p.add_argument("--out", type=Path, default=None)
+    p.add_argument("--resume", action="store_true", help="continue from the last checkpoint in OUT")
+    p.add_argument("--debug", action="store_true", help="show tracebacks")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="spectral-inr", description="Fit sinusoidal INRs to images and audio.")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    _common(sub.add_parser("fit", help="fit one model (K seeds vmapped)"), sweep=False)
+    _common(sub.add_parser("sweep", help="fit a grid of hyper-parameters × seeds as one program"), sweep=True)
+    demo = sub.add_parser("demo", help="SIREN vs TUNER on the bundled cameraman")
+    demo.add_argument("--steps", type=_positive(int, "--steps"), default=300)
+    demo.add_argument("--size", type=_size, default=(128, 128))
+    demo.add_argument("--out", type=Path, default=Path("results/demo"))
+    demo.add_argument("--debug", action="store_true")
+    return parser
+
+
+# --- commands ----------------------------------------------------------------
+def _run(args, members_axes: dict, label: str) -> dict:
+    """Load, build, sweep, evaluate and write; returns the metrics dict."""
+    from spectral_inr import evaluation, recipes, report
+    from spectral_inr.signals import load_signal
+    from spectral_inr.train import Fitter, grid, sweep
+
+    signal = load_signal(args.signal, resize=args.resize, crop=args.crop, max_samples=args.max_samples)
+    model_fn = recipes.model_fn(args.model, signal, width=args.width, depth=args.depth,
+                                first_omega0=args.first_omega0, bandlimit=args.bandlimit,
+                                learned_bounds=args.learned_bounds)
+    regularizer = None
+    if args.learned_bounds:
+        if args.model != "tuner":
+            raise UsageError("--learned-bounds applies to --model tuner")
+        from spectral_inr.optim import learned_bounds_penalty
+        regularizer = lambda params, hp: learned_bounds_penalty(params)
+    fitter = Fitter(model_fn, regularizer=regularizer, batch_size=args.batch_size)
+    members = grid(seeds=args.seeds, **members_axes)
+    out = args.out or Path("runs") / f"{Path(signal.path).stem}-{args.model}"
+    created = not out.exists()
+    if out.exists() and not out.is_dir():
+        raise UsageError(f"--out {out} exists and is not a directory")
+    if args.resume and not (out / "checkpoints").is_dir():
+        raise UsageError(f"--resume: no checkpoints in {out}")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        every = args.chunk * max(1, (args.steps // 10) // args.chunk)
+        config = {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items() if k not in ("debug", "out", "resume")}
+        result = sweep(fitter, signal.coords(), signal.targets(), members, args.steps, chunk=args.chunk,
+                       checkpoint_dir=out / "checkpoints", checkpoint_every=every, resume=args.resume, config=config)
+        scores = evaluation.evaluate(fitter, result, signal)
+        preds = scores.pop("_predictions")
+        metrics = _metrics_json(args, signal, result, scores, label)
+        labels = [", ".join(f"{k}={v}" for k, v in m.items()) for m in result.members]
+        report.save_figure(report.plot_curves(result.history["loss"], labels, f"{args.model} on {Path(signal.path).name}"),
+                           out / "curves.png")
+        best = int(np.nanargmax(scores["psnr"])) if np.isfinite(scores["psnr"]).any() else 0
+        report.save_figure(report.plot_spectrum(signal.values, preds[best], signal.kind), out / "spectrum.png")
+        suffix = ".wav" if signal.kind == "audio" else ".png"
+        report.save_reconstruction(out / f"reconstruction{suffix}", preds[best], signal.kind, signal.sample_rate)
+        report.write_json(out / "metrics.json", metrics)
+    except BaseException:
+        if created:
+            shutil.rmtree(out, ignore_errors=True)
+        raise
+    return metrics
+
+
+def _metrics_json(args, signal, result, scores, label) -> dict:
+    import jax
+    from spectral_inr.evaluation import summarize
+
+    m = {"command": label, "model": args.model, "signal": signal.path, "kind": signal.kind,
+         "shape": list(signal.shape), "steps": result.steps, "seconds": round(result.seconds, 3),
+         "members": result.members, "diverged": [{"member": i, "step": s} for i, s in result.diverged],
+         "device": jax.devices()[0].device_kind, "jax": jax.__version__}
+    for name, values in scores.items():
+        if values:
+            m[name] = summarize(values)
+    return m
+
+
+def cmd_fit(args) -> int:
+    from spectral_inr.recipes import DEFAULT_LR, DEFAULT_OMEGA0
+    axes = {"lr": [args.lr or DEFAULT_LR.get(args.model, 1e-4)], "omega0": [args.omega0 or DEFAULT_OMEGA0]}
+    m = _run(args, axes, "fit")
+    line = f"{m['model']}: PSNR {m['psnr']['mean']:.2f} ± {m['psnr']['std']:.2f} dB"
+    if "gradient_psnr" in m:
+        line += f", gradient PSNR {m['gradient_psnr']['mean']:.2f} dB, SSIM {m['ssim']['mean']:.4f}"
+    print(f"{line} ({m['seconds']:.1f} s) -> {args.out or 'runs/'}")
+    for d in m["diverged"]:
+        print(f"member {d['member']} diverged at step {d['step']}")
+    return 0
+
+
+def cmd_sweep(args) -> int:
+    from spectral_inr import report
+    from spectral_inr.recipes import DEFAULT_LR, DEFAULT_OMEGA0
+    axes = {"lr": args.lr or [DEFAULT_LR.get(args.model, 1e-4)], "omega0": args.omega0 or [DEFAULT_OMEGA0]}
+    out = args.out = args.out or Path("runs") / f"sweep-{args.model}"
+    m = _run(args, axes, "sweep")
+    table = sweep_table(m)
+    (out / "sweep.md").write_text(table)
+    report.write_json(out / "sweep.json", m)
+    print(table)
+    return 0
+
+
+def sweep_table(m: dict) -> str:
+    """Markdown: one row per hyper-parameter setting (seeds pooled), best PSNR first."""
+    groups: dict = {}
+    for i, member in enumerate(m["members"]):
+        key = tuple((k, v) for k, v in sorted(member.items()) if k != "seed")
+        groups.setdefault(key, []).append(m["psnr"]["per_seed"][i])
+    rows = sorted(groups.items(), key=lambda kv: -np.nanmean(kv[1]) if np.isfinite(kv[1]).any() else np.inf)
+    names = [k for k, _ in rows[0][0]]
+    lines = ["| " + " | ".join(names) + " | PSNR mean ± std (dB) | seeds |",
+             "|" + "---|" * (len(names) + 2)]
+    for key, vals in rows:
+        v = np.asarray(vals)
+        lines.append("| " + " | ".join(f"{x:g}" for _, x in key) + f" | {np.nanmean(v):.2f} ± {np.nanstd(v):.2f} | {len(v)} |")
+    return "\n".join(lines) + "\n"
+
+
+def cmd_demo(args) -> int:
+    rows = []
+    for model in ("siren", "tuner"):
+        ns = build_parser().parse_args(["fit", "--model", model, "--steps", str(args.steps),
+                                        "--resize", f"{args.size[0]},{args.size[1]}", "--out", str(args.out / model)])
+        m = _run(ns, {"lr": [__import__("spectral_inr.recipes", fromlist=["x"]).DEFAULT_LR[model]],
+                      "omega0": [30.0]}, "demo")
+        rows.append((model, m))
+    print(f"| model | PSNR (dB) | gradient PSNR (dB) | SSIM | seconds |\n|---|---|---|---|---|")
+    for model, m in rows:
+        print(f"| {model} | {m['psnr']['mean']:.2f} | {m['gradient_psnr']['mean']:.2f} | {m['ssim']['mean']:.4f} | {m['seconds']:.1f} |")
+    print(f"reconstructions in {args.out}/<model>/reconstruction.png")
+    return 0
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    args = build_parser().parse_args(argv)
+    if args.command != "demo" and args.signal is not None and not Path(args.signal).exists():
+        # cheap early check, before importing JAX
+        print(f"spectral-inr: error: {args.signal}: no such file", file=sys.stderr)
+        return EXIT_ERROR
+    from spectral_inr.data import DataError
+    from spectral_inr.train import CheckpointError
+    try:
+        return {"fit": cmd_fit, "sweep": cmd_sweep, "demo": cmd_demo}[args.command](args)
+    except (DataError, UsageError, ValueError, CheckpointError, OSError, MemoryError) as e:
+        if args.debug:
+            raise
+        msg = str(e).splitlines()[0] if str(e) else type(e).__name__
+        print(f"spectral-inr: error: {msg}", file=sys.stderr)
+        return EXIT_ERROR
+
+
+if __name__ == "__main__":
+    sys.exit(main())
