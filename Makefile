@@ -5,7 +5,7 @@ BIN     := $(VENV)/bin
 PROFILE ?= quick
 STAMP   := $(VENV)/.installed
 
-.PHONY: setup test test-all demo clean
+.PHONY: setup test test-all demo bench exp-all clean
 
 setup: $(STAMP)
 
@@ -23,6 +23,15 @@ test-all: setup
 
 demo: setup
 	$(BIN)/spectral-inr demo --out results/demo
+
+# Reproductions: make exp-kodak PROFILE=quick|paper (data: $$SPECTRAL_INR_DATA, else ../shared/data)
+DATA ?= $(or $(SPECTRAL_INR_DATA),$(abspath ../shared/data))
+EXPERIMENTS := kodak audio mnist dft spectra
+
+exp-%: setup
+	SPECTRAL_INR_DATA=$(DATA) MPLBACKEND=Agg $(BIN)/python -m experiments.$* --profile $(PROFILE)
+
+exp-all: $(addprefix exp-,$(EXPERIMENTS))
 
 clean:
 	rm -rf $(VENV) .pytest_cache build *.egg-info

@@ -63,6 +63,16 @@ def _size(text):
     return (h, w)
 
 
+def _fraction(text):
+    try:
+        v = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"--test-fraction must be a number, got {text!r}") from None
+    if not 0.0 <= v < 1.0:
+        raise argparse.ArgumentTypeError(f"--test-fraction must be in [0, 1), got {text!r}")
+    return v
+
+
 class _Parser(argparse.ArgumentParser):
     def error(self, message):  # one line, exit 1 — like every other error
         print(f"spectral-inr: error: {message}", file=sys.stderr)
@@ -86,6 +96,8 @@ def _common(p: argparse.ArgumentParser, sweep: bool):
     p.add_argument("--crop", type=_size, default=None, help="centre crop H,W before resizing (images)")
     p.add_argument("--max-samples", type=_positive(int, "--max-samples"), default=None, help="first N samples (audio)")
     p.add_argument("--batch-size", type=_positive(int, "--batch-size"), default=None, help="default: full batch")
+    p.add_argument("--test-fraction", type=_fraction, default=0.0,
+                   help="hold out this fraction of pixels/samples (random, seed 0) and report train/test metrics")
     p.add_argument("--chunk", type=_positive(int, "--chunk"), default=100, help="steps per compiled scan")
     p.add_argument("--out", type=Path, default=None)
     p.add_argument("--resume", action="store_true", help="continue from the last checkpoint in OUT")
@@ -109,20 +121,16 @@ def build_parser() -> argparse.ArgumentParser:
 def _run(args, members_axes: dict, label: str) -> dict:
     """Load, build, sweep, evaluate and write; returns the metrics dict."""
     from spectral_inr import evaluation, recipes, report
+    from spectral_inr.data import train_test_split
     from spectral_inr.signals import load_signal
-    from spectral_inr.train import Fitter, grid, sweep
+    from spectral_inr.train import grid, sweep
 
     signal = load_signal(args.signal, resize=args.resize, crop=args.crop, max_samples=args.max_samples)
-    model_fn = recipes.model_fn(args.model, signal, width=args.width, depth=args.depth,
-                                first_omega0=args.first_omega0, bandlimit=args.bandlimit,
-                                learned_bounds=args.learned_bounds)
-    regularizer = None
-    if args.learned_bounds:
-        if args.model != "tuner":
-            raise UsageError("--learned-bounds applies to --model tuner")
-        from spectral_inr.optim import learned_bounds_penalty
-        regularizer = lambda params, hp: learned_bounds_penalty(params)
-    fitter = Fitter(model_fn, regularizer=regularizer, batch_size=args.batch_size)
+    if args.learned_bounds and args.model != "tuner":
+        raise UsageError("--learned-bounds applies to --model tuner")
+    fitter = recipes.fitter(args.model, signal, batch_size=args.batch_size, width=args.width, depth=args.depth,
+                            first_omega0=args.first_omega0, bandlimit=args.bandlimit,
+                            learned_bounds=args.learned_bounds)
     members = grid(seeds=args.seeds, **members_axes)
     out = args.out or Path("runs") / f"{Path(signal.path).stem}-{args.model}"
     created = not out.exists()
@@ -134,15 +142,21 @@ def _run(args, members_axes: dict, label: str) -> dict:
         out.mkdir(parents=True, exist_ok=True)
         every = args.chunk * max(1, (args.steps // 10) // args.chunk)
         config = {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items() if k not in ("debug", "out", "resume")}
-        result = sweep(fitter, signal.coords(), signal.targets(), members, args.steps, chunk=args.chunk,
+        split = None
+        coords, targets = signal.coords(), signal.targets()
+        if args.test_fraction > 0:
+            split = train_test_split(coords.shape[0], args.test_fraction, seed=0)
+            coords, targets = coords[split[0]], targets[split[0]]
+        result = sweep(fitter, coords, targets, members, args.steps, chunk=args.chunk,
                        checkpoint_dir=out / "checkpoints", checkpoint_every=every, resume=args.resume, config=config)
-        scores = evaluation.evaluate(fitter, result, signal)
+        scores = evaluation.evaluate(fitter, result, signal, split=split)
         preds = scores.pop("_predictions")
         metrics = _metrics_json(args, signal, result, scores, label)
         labels = [", ".join(f"{k}={v}" for k, v in m.items()) for m in result.members]
         report.save_figure(report.plot_curves(result.history["loss"], labels, f"{args.model} on {Path(signal.path).name}"),
                            out / "curves.png")
-        best = int(np.nanargmax(scores["psnr"])) if np.isfinite(scores["psnr"]).any() else 0
+        key = "psnr" if "psnr" in scores else "psnr_train"
+        best = int(np.nanargmax(scores[key])) if np.isfinite(scores[key]).any() else 0
         report.save_figure(report.plot_spectrum(signal.values, preds[best], signal.kind), out / "spectrum.png")
         suffix = ".wav" if signal.kind == "audio" else ".png"
         report.save_reconstruction(out / f"reconstruction{suffix}", preds[best], signal.kind, signal.sample_rate)
@@ -172,10 +186,10 @@ def cmd_fit(args) -> int:
     from spectral_inr.recipes import DEFAULT_LR, DEFAULT_OMEGA0
     axes = {"lr": [args.lr or DEFAULT_LR.get(args.model, 1e-4)], "omega0": [args.omega0 or DEFAULT_OMEGA0]}
     m = _run(args, axes, "fit")
-    line = f"{m['model']}: PSNR {m['psnr']['mean']:.2f} ± {m['psnr']['std']:.2f} dB"
-    if "gradient_psnr" in m:
-        line += f", gradient PSNR {m['gradient_psnr']['mean']:.2f} dB, SSIM {m['ssim']['mean']:.4f}"
-    print(f"{line} ({m['seconds']:.1f} s) -> {args.out or 'runs/'}")
+    parts = [f"{name} {m[name]['mean']:.2f} ± {m[name]['std']:.2f}" for name in
+             ("psnr", "psnr_train", "psnr_test", "gradient_psnr", "gradient_psnr_train", "gradient_psnr_test",
+              "snr", "ssim") if name in m]
+    print(f"{m['model']}: " + ", ".join(parts) + f" ({m['seconds']:.1f} s)")
     for d in m["diverged"]:
         print(f"member {d['member']} diverged at step {d['step']}")
     return 0
@@ -210,17 +224,25 @@ def sweep_table(m: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
+DEMO_WIDTH = 128  # two sine layers of 128 for both models: ~pixel count in parameters at 128×128
+
+
 def cmd_demo(args) -> int:
+    from spectral_inr.recipes import DEFAULT_LR
     rows = []
     for model in ("siren", "tuner"):
-        ns = build_parser().parse_args(["fit", "--model", model, "--steps", str(args.steps),
-                                        "--resize", f"{args.size[0]},{args.size[1]}", "--out", str(args.out / model)])
-        m = _run(ns, {"lr": [__import__("spectral_inr.recipes", fromlist=["x"]).DEFAULT_LR[model]],
-                      "omega0": [30.0]}, "demo")
-        rows.append((model, m))
-    print(f"| model | PSNR (dB) | gradient PSNR (dB) | SSIM | seconds |\n|---|---|---|---|---|")
+        ns = build_parser().parse_args(
+            ["fit", "--model", model, "--steps", str(args.steps), "--resize", f"{args.size[0]},{args.size[1]}",
+             "--width", str(DEMO_WIDTH), "--depth", "1" if model == "tuner" else "2", "--test-fraction", "0.05",
+             "--out", str(args.out / model)])
+        rows.append((model, _run(ns, {"lr": [DEFAULT_LR[model]], "omega0": [30.0]}, "demo")))
+    print(f"cameraman {args.size[0]}×{args.size[1]}, 95/5 train/test pixels, {args.steps} steps, width {DEMO_WIDTH}")
+    print("| model | PSNR train | PSNR test | grad PSNR train | grad PSNR test | SSIM | seconds |")
+    print("|---|---|---|---|---|---|---|")
     for model, m in rows:
-        print(f"| {model} | {m['psnr']['mean']:.2f} | {m['gradient_psnr']['mean']:.2f} | {m['ssim']['mean']:.4f} | {m['seconds']:.1f} |")
+        vals = [m[k]["mean"] for k in ("psnr_train", "psnr_test", "gradient_psnr_train", "gradient_psnr_test", "ssim")]
+        print(f"| {model} | " + " | ".join(f"{v:.2f}" if i < 4 else f"{v:.4f}" for i, v in enumerate(vals))
+              + f" | {m['seconds']:.1f} |")
     print(f"reconstructions in {args.out}/<model>/reconstruction.png")
     return 0
 

@@ -11,7 +11,7 @@ PSNR seen during the fit (``−10·log10`` of the lowest training loss; the
 """
 from __future__ import annotations
 
-from typing import Optional, Sequence
+from typing import Optional, Sequence, Union
 
 import jax
 import jax.numpy as jnp
@@ -46,14 +46,21 @@ def _gradients(fitter: Fitter, result: SweepResult, signal: Signal, params) -> n
     return np.asarray(jax.jit(jax.vmap(one))(params, result.state.model_state, _hp(result)))
 
 
-def evaluate(fitter: Fitter, result: SweepResult, signal: Signal,
+def evaluate(fitter: Fitter, result: SweepResult, signal: Union[Signal, Sequence[Signal]],
              split: Optional[Sequence[np.ndarray]] = None, params=None) -> dict:
-    """``{metric: [value per member]}`` plus the predictions under ``"_predictions"``."""
+    """``{metric: [value per member]}`` plus the predictions under ``"_predictions"``.
+
+    ``signal`` is shared by all members, or a list with one signal per member
+    (a sweep with ``member_targets=True``); all share one grid.
+    """
+    signals = list(signal) if isinstance(signal, (list, tuple)) else [signal] * len(result.members)
+    signal = signals[0]
+    targets = [s.values for s in signals]
     preds = predict_members(fitter, result, signal, params)
     out: dict = {"best_psnr": [float(-10 * np.log10(max(b, 1e-30))) for b in result.state.best_loss]}
     if signal.kind == "audio":
-        out["psnr"] = [float(metrics.waveform_psnr(p, signal.values)) for p in preds]
-        out["snr"] = [float(metrics.snr(p, signal.values)) for p in preds]
+        out["psnr"] = [float(metrics.waveform_psnr(p, t)) for p, t in zip(preds, targets)]
+        out["snr"] = [float(metrics.snr(p, t)) for p, t in zip(preds, targets)]
         out["_predictions"] = preds
         return out
     clipped = np.clip(preds, 0.0, 1.0)
@@ -65,9 +72,10 @@ def evaluate(fitter: Fitter, result: SweepResult, signal: Signal,
         masks = {"_train": _mask(train_idx, h, w), "_test": _mask(test_idx, h, w)}
     for suffix, mask in masks.items():
         sel = (lambda a: a) if mask is None else (lambda a: a[mask])
-        out[f"psnr{suffix}"] = [float(metrics.psnr(sel(p), sel(signal.values))) for p in clipped]
-        out[f"gradient_psnr{suffix}"] = [float(metrics.gradient_psnr(g, signal.values, mask=mask)) for g in grads]
-    out["ssim"] = [float(metrics.ssim(p, signal.values)) for p in clipped] if min(h, w) >= 11 else []
+        out[f"psnr{suffix}"] = [float(metrics.psnr(sel(p), sel(t))) for p, t in zip(clipped, targets)]
+        out[f"gradient_psnr{suffix}"] = [float(metrics.gradient_psnr(g, t, mask=mask))
+                                         for g, t in zip(grads, targets)]
+    out["ssim"] = [float(metrics.ssim(p, t)) for p, t in zip(clipped, targets)] if min(h, w) >= 11 else []
     out["_predictions"] = clipped
     return out
 

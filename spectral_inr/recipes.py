@@ -11,7 +11,10 @@ from __future__ import annotations
 
 from typing import Callable, Optional
 
-from spectral_inr import models
+import optax
+
+from spectral_inr import models, optim
+from spectral_inr.models import presets
 from spectral_inr.models import tuner_frequencies
 from spectral_inr.signals import Signal
 
@@ -49,8 +52,41 @@ def model_fn(name: str, signal: Signal, *, width: Optional[int] = None, depth: O
     if name == "siren2":
         scales = noise_scales or models.siren2_noise_scales(signal.values, signal.kind)
         first = first_omega0 or DEFAULT_OMEGA0
+        # per-member scales (a sweep over signals) come in hp as "s0", "s1"
         return lambda hp: models.Siren2(omega0=hp.get("omega0", DEFAULT_OMEGA0), first_omega0=first,
-                                        noise_scales=scales, **kw)
+                                        noise_scales=(hp["s0"], hp["s1"]) if "s0" in hp else scales, **kw)
     first = first_omega0 or (AUDIO_FIRST_OMEGA0 if audio and name == "siren" else DEFAULT_OMEGA0)
     ctor = models.Siren if name == "siren" else models.Finer
     return lambda hp: ctor(omega0=hp.get("omega0", DEFAULT_OMEGA0), first_omega0=first, **kw)
+
+
+def optimizer_fn(name: str, model_fn: Callable, *, learned_bounds: bool = False) -> Callable:
+    """``hp -> optax`` for model ``name``: Adam with ``hp["lr"]`` injected, and for
+    TUNER (fixed bounds) the bound projection as the last link, with ``c_low``,
+    ``c_high`` from ``hp`` when swept (defaults 1.0 / 0.6)."""
+    if name != "tuner" or learned_bounds:
+        return lambda hp: optax.inject_hyperparams(optax.adam)(learning_rate=hp["lr"])
+    groups = models.tuner_bound_groups(model_fn({}))
+    return lambda hp: optax.chain(
+        optax.inject_hyperparams(optax.adam)(learning_rate=hp["lr"]),
+        optim.tuner_bounds(groups, c_low=hp.get("c_low", presets.TUNER_C_LOW),
+                           c_high=hp.get("c_high", presets.TUNER_C_HIGH),
+                           c_deep=hp.get("c_deep", presets.TUNER_C_DEEP),
+                           omega_g=hp.get("omega0", DEFAULT_OMEGA0)))
+
+
+def regularizer_fn(name: str, *, learned_bounds: bool = False) -> Optional[Callable]:
+    """TUNER's learned-bounds penalty ``λ·mean c`` (``λ = 2e-5``), else ``None``."""
+    if name == "tuner" and learned_bounds:
+        return lambda params, hp: optim.learned_bounds_penalty(params)
+    return None
+
+
+def fitter(name: str, signal: Signal, *, batch_size: Optional[int] = None, shuffle: str = "fixed", **model_kwargs):
+    """The engine's :class:`~spectral_inr.train.Fitter` for model ``name`` on ``signal``."""
+    from spectral_inr.train import Fitter
+
+    mfn = model_fn(name, signal, **model_kwargs)
+    lb = model_kwargs.get("learned_bounds", False)
+    return Fitter(mfn, optimizer_fn(name, mfn, learned_bounds=lb), regularizer=regularizer_fn(name, learned_bounds=lb),
+                  batch_size=batch_size, shuffle=shuffle)

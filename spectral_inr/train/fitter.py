@@ -32,7 +32,7 @@ def default_optimizer(hp: Hyper) -> optax.GradientTransformation:
     return optax.inject_hyperparams(optax.adam)(learning_rate=hp["lr"])
 
 
-@dataclasses.dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True, eq=False)   # hashed by identity: compiled functions are cached per Fitter
 class Fitter:
     """Everything a fit needs besides data, seed and hyper-parameter values.
 

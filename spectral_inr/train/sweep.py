@@ -12,6 +12,7 @@ import json
 import os
 import sys
 import time
+import weakref
 from typing import Any, Mapping, Optional, Sequence
 
 import jax
@@ -51,6 +52,22 @@ def _progress_enabled(progress: Optional[bool]) -> bool:
     return sys.stderr.isatty() and not os.environ.get("CI")
 
 
+_COMPILED: "weakref.WeakKeyDictionary[Fitter, dict]" = weakref.WeakKeyDictionary()
+
+
+def _compiled(fitter: Fitter, member_targets: bool):
+    """Jitted, vmapped ``init``/``run`` for ``fitter`` — built once, reused by every
+    sweep with the same Fitter (XLA then recompiles only for new shapes)."""
+    cache = _COMPILED.setdefault(fitter, {})
+    if member_targets not in cache:
+        init = jax.jit(jax.vmap(lambda key, h, x: fitter.init(jax.random.wrap_key_data(key), h, x),
+                                in_axes=(0, 0, None)))
+        run = jax.jit(jax.vmap(fitter.run, in_axes=(0, 0, None, 0 if member_targets else None, None)),
+                      static_argnums=4, donate_argnums=0)
+        cache[member_targets] = (init, run)
+    return cache[member_targets]
+
+
 def _hp_of(members: Sequence[Mapping[str, Any]]):
     stacked = members_lib.stack(members)
     seeds = stacked.pop("seed", np.zeros(len(members), np.int64))
@@ -60,7 +77,8 @@ def _hp_of(members: Sequence[Mapping[str, Any]]):
 
 def sweep(fitter: Fitter, inputs, targets, members: Sequence[Mapping[str, Any]], steps: int, *,
           chunk: int = 100, checkpoint_dir=None, checkpoint_every: Optional[int] = None, resume: bool = False,
-          mesh="auto", progress: Optional[bool] = None, config: Optional[dict] = None) -> SweepResult:
+          mesh="auto", progress: Optional[bool] = None, config: Optional[dict] = None,
+          member_targets: bool = False) -> SweepResult:
     """Train every member for ``steps`` steps as one compiled program.
 
     Args:
@@ -77,6 +95,9 @@ def sweep(fitter: Fitter, inputs, targets, members: Sequence[Mapping[str, Any]],
       mesh: ``"auto"`` shards the member axis over all devices when there are
         several; ``None`` disables sharding; or a ``jax.sharding.Mesh`` with an
         axis named ``"sweep"``.
+      member_targets: ``targets`` has a leading member axis (``(K, N, C)``): each
+        member fits its own signal on the shared ``inputs`` — signals become a
+        vmap axis too (e.g. all Kodak images × seeds in one program).
     """
     if steps <= 0 or chunk <= 0:
         raise ValueError(f"steps and chunk must be positive, got {steps}, {chunk}")
@@ -87,17 +108,24 @@ def sweep(fitter: Fitter, inputs, targets, members: Sequence[Mapping[str, Any]],
     hp_host, keys_host = _hp_of(members)
     hp = sharding.shard_members(sharding.pad_members(hp_host, k_padded), mesh)
     keys = sharding.shard_members(sharding.pad_members(keys_host, k_padded), mesh)
-    inputs, targets = sharding.replicate((np.asarray(inputs), np.asarray(targets)), mesh)
+    inputs = sharding.replicate(np.asarray(inputs), mesh)
+    if member_targets:
+        if np.shape(targets)[0] != k:
+            raise ValueError(f"member_targets: targets has {np.shape(targets)[0]} signals for {k} members")
+        targets = sharding.shard_members(sharding.pad_members(np.asarray(targets), k_padded), mesh)
+    else:
+        targets = sharding.replicate(np.asarray(targets), mesh)
 
-    init = jax.jit(jax.vmap(lambda key, h: fitter.init(jax.random.wrap_key_data(key), h, inputs)))
-    state = init(keys, hp)
+    init, run = _compiled(fitter, member_targets)
+    state = init(keys, hp, inputs)
     history = {"loss": np.full((k_padded, steps), np.nan, np.float32)}
     done = 0
 
     every = checkpoint_every or chunk
     if every % chunk:
         raise ValueError(f"checkpoint_every ({every}) must be a multiple of chunk ({chunk})")
-    meta = {"members": members, "steps": steps, "chunk": chunk, "config": config or {}}
+    meta = {"members": members, "steps": steps, "chunk": chunk, "config": config or {},
+            "member_targets": member_targets}
     ckpt = SweepCheckpointer(checkpoint_dir) if checkpoint_dir is not None else None
     if ckpt is not None and resume and ckpt.latest_step() is not None:
         template = {"state": state, "history": history}
@@ -107,7 +135,6 @@ def sweep(fitter: Fitter, inputs, targets, members: Sequence[Mapping[str, Any]],
         state, history = restored["state"], {k_: np.asarray(v) for k_, v in restored["history"].items()}
         done = int(ckpt.latest_step())
 
-    run = jax.jit(jax.vmap(fitter.run, in_axes=(0, 0, None, None, None)), static_argnums=4, donate_argnums=0)
     start = time.perf_counter()
     bar = tqdm(total=steps, initial=done, disable=not _progress_enabled(progress), desc="fit", unit="step")
     try:
