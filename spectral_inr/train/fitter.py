@@ -117,7 +117,9 @@ class Fitter:
         key = jax.random.fold_in(jax.random.wrap_key_data(state.key), state.step)
         (total, (data_loss, model_state)), grads = jax.value_and_grad(self.loss, has_aux=True)(
             state.params, state.model_state, hp, x, y, key)
-        updates, opt_state = self.optimizer_fn(hp).update(grads, state.opt_state, state.params)
+        # ``value=`` reaches links that want the loss (optax.contrib.reduce_on_plateau); others ignore it
+        tx = optax.with_extra_args_support(self.optimizer_fn(hp))
+        updates, opt_state = tx.update(grads, state.opt_state, state.params, value=total)
         params = optax.apply_updates(state.params, updates)
 
         finite = jnp.isfinite(total)
