@@ -53,17 +53,15 @@ def plot_curves(history_loss: np.ndarray, labels, title: str = ""):
 
 
 def magnitude_profile(values: np.ndarray, kind: str):
-    """``(frequency, magnitude)``: radially averaged |FFT| of an image (grayscale
-    mean over channels), or the one-sided |rFFT| of audio."""
+    """``(frequency, magnitude)``: the one-sided amplitude spectrum of audio, or
+    the radially averaged amplitude ``√power`` of an image (channels summed, DC removed)."""
+    from spectral_inr import spectral
+
     if kind == "audio":
-        x = values.reshape(-1)
-        return np.fft.rfftfreq(x.size), np.abs(np.fft.rfft(x)) / x.size
-    gray = values.mean(axis=-1)
-    mag = np.abs(np.fft.fftshift(np.fft.fft2(gray - gray.mean()))) / gray.size
-    yy, xx = np.indices(mag.shape)
-    r = np.hypot(yy - mag.shape[0] // 2, xx - mag.shape[1] // 2).astype(int).ravel()
-    profile = np.bincount(r, mag.ravel()) / np.maximum(np.bincount(r), 1)
-    return np.arange(profile.size), profile
+        f, a = spectral.amplitude_spectrum(values.reshape(-1))
+        return np.asarray(f), np.asarray(a)
+    r, p = spectral.radial_profile(spectral.power_spectrum(values - values.mean(axis=(0, 1)), ndim=2))
+    return np.asarray(r), np.sqrt(np.asarray(p)) / values[..., 0].size
 
 
 def plot_spectrum(target: np.ndarray, reconstruction: np.ndarray, kind: str):
