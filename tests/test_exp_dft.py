@@ -1,0 +1,117 @@
+"""The DFT experiment's pieces: data layout, the butterfly FFT, the optimizer switch/logger, a short fit.
+
+Small (≤ 256 samples, ≤ 300 steps) so the file runs in a few seconds on 2 CPU cores.
+"""
+from __future__ import annotations
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import optax
+import pytest
+
+from experiments import dft
+from experiments.dft_models import (Butterfly, bit_reversal, complex_of_real_block, dft_dataset, dft_matrix,
+                                    fft_butterfly_params, num_params, real_block, stack_complex, unstack_complex)
+from spectral_inr.train import Fitter, sweep
+
+
+# --- data ----------------------------------------------------------------------------------------
+def test_targets_are_fft_of_inputs():
+    x, y = dft_dataset(64, 32, seed=3)
+    assert x.shape == y.shape == (64, 64) and x.dtype == y.dtype == np.float32
+    z = unstack_complex(x)
+    np.testing.assert_allclose(unstack_complex(y), np.fft.fft(z, axis=-1), rtol=1e-5, atol=1e-5)
+    # the real 64×64 block matrix maps stacked inputs to stacked targets
+    np.testing.assert_allclose(x @ real_block(dft_matrix(32)).T, y, rtol=1e-4, atol=1e-4)
+    np.testing.assert_allclose(dft_matrix(32) @ z.T, np.fft.fft(z, axis=-1).T, atol=1e-9)
+    f = dft_matrix(32)
+    np.testing.assert_array_equal(complex_of_real_block(real_block(f)), f)
+    np.testing.assert_array_equal(unstack_complex(stack_complex(z.astype(np.complex64))), z.astype(np.complex64))
+
+
+# --- butterfly -----------------------------------------------------------------------------------
+def test_bit_reversal():
+    np.testing.assert_array_equal(bit_reversal(8), [0, 4, 2, 6, 1, 5, 3, 7])
+    p = bit_reversal(32)
+    np.testing.assert_array_equal(p[p], np.arange(32))      # an involution
+
+
+@pytest.mark.parametrize("n", [8, 32])
+def test_butterfly_with_fft_twiddles_is_the_fft(n):
+    x, y = dft_dataset(50, n, seed=1)
+    apply = jax.jit(Butterfly(n).apply)
+    params = {"params": fft_butterfly_params(n)}
+    atol = 4e-7 * np.abs(y).max() * np.log2(2 * n)          # float32 round-off through log2(n) stages
+    np.testing.assert_allclose(np.asarray(apply(params, jnp.asarray(x))), y, rtol=0, atol=atol)
+    # a leading batch of any shape (here: none) works too
+    np.testing.assert_allclose(np.asarray(apply(params, jnp.asarray(x[0]))), y[0], rtol=0, atol=atol)
+
+
+def test_butterfly_parameter_count_and_init_scale():
+    x, _ = dft_dataset(256, 32)
+    model = Butterfly(32)
+    params = jax.jit(model.init)(jax.random.PRNGKey(0), x[:1])["params"]
+    assert num_params(params) == 5 * 16 * 4 * 2 == 640
+    out = jax.jit(model.apply)({"params": params}, x)
+    assert 0.5 < float(jnp.std(out)) < 2.0                   # variance-preserving init
+
+
+# --- optimizer switch and logger --------------------------------------------------------------------
+def test_switch_selects_transform():
+    params = {"w": jnp.arange(4.0)}
+    grads = {"w": jnp.array([0.3, -1.0, 2.0, 0.0])}
+    a, b = optax.adam(1e-2), optax.sgd(0.5)
+    for index, ref in ((0, a), (1, b)):
+        sw = dft.switch([a, b], jnp.asarray(index))
+        s_sw, s_ref = sw.init(params), ref.init(params)
+        for _ in range(3):
+            u_sw, s_sw = sw.update(grads, s_sw, params)
+            u_ref, s_ref = ref.update(grads, s_ref, params)
+            np.testing.assert_allclose(u_sw["w"], u_ref["w"], rtol=1e-6, atol=0)
+
+
+@pytest.fixture(scope="module")
+def short_fit():
+    x, y = dft_dataset(256, 32, seed=0)
+    steps, every = 300, 10
+    names = [dft.DEFAULT, "amsgrad", "GD, momentum 0.9, lr 10"]
+    members = [dict(dft.member_hp(n), seed=0) for n in names]
+    fitter = Fitter(dft.dense_model, dft.make_optimizer(steps, every, dft.dense_hvp(x)))
+    res = sweep(fitter, x, y, members, steps, chunk=steps, mesh=None, progress=False)
+    return x, res, names, every
+
+
+def test_short_training_reduces_loss(short_fit):
+    _, res, names, _ = short_fit
+    loss = res.history["loss"]
+    assert np.isfinite(loss).all() and not res.diverged
+    for i, name in enumerate(names):
+        assert loss[i, -1] < 0.5 * loss[i, 0], (name, loss[i, 0], loss[i, -1])
+    assert loss[2, -1] < 1e-9          # heavy-ball GD on this quadratic converges fast
+
+
+def test_logged_statistics(short_fit):
+    x, res, names, every = short_fit
+    logs = {k: np.asarray(v) for k, v in res.state.opt_state.logs.items()}
+    assert all(v.shape == (3, 300 // every) for v in logs.values())
+    assert all(np.isfinite(v).all() for v in logs.values())
+    # GD: the preconditioner is the identity, so the sharpness is lr·λmax(H) with H = (2/64)·Σ_x
+    h_max = (2.0 / 64) * np.linalg.eigvalsh(x.T.astype(np.float64) @ x / x.shape[0])[-1]
+    np.testing.assert_allclose(logs["sharpness"][2, -1], 10.0 * h_max, rtol=0.02)
+    np.testing.assert_allclose(logs["lr"][0], 1e-3, rtol=1e-6)
+    # Adam: the logged step norm is lr·‖m̂/(√v̂+ε)‖ ≤ lr·√(#params)·(1/(1−β1)) and √v̂ ≫ ε here
+    assert (logs["step_norm"][0] <= 1e-3 * 64 * 10).all()
+    assert (logs["frac_eps"][0] == 0).all()
+    # the sharpness cannot exceed lr·λmax(H)/min(√v̂+ε): a loose bound, checked at the end
+    assert 0 < logs["sharpness"][0, -1] < 1e-3 * h_max / 1e-8
+
+
+def test_curve_helpers():
+    loss = np.array([5.0, 3.0, 1.0, 2.0, 4.0])
+    st = dft.curve_stats(loss)
+    assert st["min"] == 1.0 and st["argmin"] == 2 and st["final"] == 4.0 and st["rise"] == 4.0
+    assert st["max_after_min"] == 4.0
+    assert dft.reach_step(np.r_[np.ones(10), np.full(10, 5.0)], 4.0, block=5) == 10
+    assert dft.reach_step(np.ones(20), 4.0, block=5) is None
+    assert dft.thin(np.array([1.0, np.nan, 3.0]), 1) == [1.0, None, 3.0]
