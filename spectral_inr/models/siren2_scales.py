@@ -26,17 +26,16 @@ AUDIO_CONSTANTS = (3500.0, 7.0, 3.0)   # S0 amplitude, S0 rate, S1 slope
 IMAGE_CONSTANTS = (50.0, 5.0, 0.4)
 
 
-def spectral_centroid(signal, *, channels_last: bool = True) -> float:
-    """SIREN²'s normalised spectral centroid ``SC`` of a signal.
+def spectral_centroid(signal) -> float:
+    """SIREN²'s normalised spectral centroid ``SC`` of a signal with its channel axis last.
 
-    ``signal``: audio ``(n,)`` or ``(n, C)``; image ``(H, W)`` or ``(H, W, C)``
-    (pass ``channels_last=False`` for a single-channel ``(H, W)`` image when
-    you want it read as an image — 2-D arrays are otherwise read as ``(n, C)``
-    audio only if the last axis is at most 8 long).
+    ``signal``: audio ``(n,)`` (mono) or ``(n, C)``; image ``(H, W, C)``.  A 2-D
+    array is always read as ``(n, C)`` audio — give a grey image a channel
+    axis (``img[..., None]``) or use :func:`noise_scales` with ``kind="image"``.
     """
     x = np.asarray(signal, dtype=np.float64)
-    if x.ndim == 1 or (x.ndim == 2 and not channels_last):
-        x = x[..., None]
+    if x.ndim == 1:
+        x = x[:, None]
     n_ch = x.shape[-1]
     centroids = []
     for c in range(n_ch):
@@ -55,16 +54,16 @@ def noise_scales(signal, kind: str) -> tuple[float, float]:
 
     Audio is ``(n,)`` or ``(n, C)``; images are ``(H, W, C)`` (or ``(H, W)``).
     """
+    x = np.asarray(signal)
     if kind == "audio":
         a, rate, slope = AUDIO_CONSTANTS
-        x = np.asarray(signal)
-        sc = spectral_centroid(x)
+        x = x[:, None] if x.ndim == 1 else x
     elif kind == "image":
         a, rate, slope = IMAGE_CONSTANTS
-        x = np.asarray(signal)
-        sc = spectral_centroid(x if x.ndim == 3 else x[..., None])
+        x = x[..., None] if x.ndim == 2 else x
     else:
         raise ValueError(f"kind must be 'audio' or 'image', got {kind!r}")
-    n_ch = 1 if x.ndim == 1 else x.shape[-1]
+    sc = spectral_centroid(x)
+    n_ch = x.shape[-1]
     r = sc / np.sqrt(n_ch)
     return float(a * (1.0 - np.exp(-rate * r))), float(slope * r)

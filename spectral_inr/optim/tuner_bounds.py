@@ -4,7 +4,10 @@ After every step the hidden weights satisfy ``|ω_G·W_ij| ≤ c_j``: a soft
 band-limit, since by TUNER's Theorem 2 the amplitude of a generated frequency
 ``⟨k, ω⟩`` is at most ``∏_j (|W_ij|/2)^{|k_j|}/|k_j|!``.  Like optax's
 ``keep_params_nonnegative``, the link returns ``clip(p + u) − p`` so that
-``optax.apply_updates`` lands exactly on the projection.
+``optax.apply_updates`` lands on the projection — up to float32 rounding of
+``p + (clip(p + u) − p)``, which is exact while ``|p|`` is near the bound (a
+weight far outside it, e.g. ``p = 1000`` with bound 0.02, can overshoot by an ulp
+of ``p``).
 
 The official code builds its bounds with ``p/2*π`` where ``p/(2π)`` was meant
 (so its frequency classes are off) and builds learned bounds without applying
