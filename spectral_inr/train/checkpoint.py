@@ -10,9 +10,11 @@ sweep; the manager keeps the ``keep`` most recent checkpoints for resuming.
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 from typing import Any, Optional
 
+import jax
 import orbax.checkpoint as ocp
 
 
@@ -20,7 +22,17 @@ class CheckpointError(RuntimeError):
     """A checkpoint cannot be written or does not match the run."""
 
 
+COMMIT_MARKER = "commit_success.txt"  # orbax writes it last, in every step folder it finalizes
+
+
 class SweepCheckpointer:
+    """``CheckpointManager`` over complete checkpoints only.
+
+    A step folder without orbax's commit marker (an interrupted copy, a crash
+    between rename and commit) is incomplete: it is removed at start-up (by
+    process 0) so that the last complete step is the latest one.
+    """
+
     def __init__(self, directory, keep: int = 2):
         self.directory = Path(directory).resolve()
         try:
@@ -29,6 +41,10 @@ class SweepCheckpointer:
             raise CheckpointError(f"cannot create checkpoint directory {self.directory}: {e.strerror}") from None
         if not os.access(self.directory, os.W_OK):
             raise CheckpointError(f"checkpoint directory {self.directory} is not writable")
+        if jax.process_index() == 0:
+            for step_dir in self.directory.iterdir():
+                if step_dir.is_dir() and step_dir.name.isdigit() and not (step_dir / COMMIT_MARKER).exists():
+                    shutil.rmtree(step_dir, ignore_errors=True)
         options = ocp.CheckpointManagerOptions(max_to_keep=keep, create=True)
         self.manager = ocp.CheckpointManager(self.directory, options=options)
 
@@ -43,10 +59,25 @@ class SweepCheckpointer:
         except OSError as e:
             raise CheckpointError(f"cannot write checkpoint to {self.directory}: {e.strerror or e}") from None
 
-    def restore(self, step: int, template: Any) -> tuple[Any, dict]:
-        restored = self.manager.restore(step, args=ocp.args.Composite(state=ocp.args.StandardRestore(template),
-                                                                      meta=ocp.args.JsonRestore()))
-        return restored["state"], restored["meta"]
+    def restore_meta(self, step: int) -> dict:
+        try:
+            return self.manager.restore(step, args=ocp.args.Composite(meta=ocp.args.JsonRestore()))["meta"]
+        except (ValueError, KeyError, OSError) as e:
+            raise CheckpointError(f"checkpoint {step} in {self.directory} is unreadable: {_first_line(e)}") from None
+
+    def restore(self, step: int, template: Any) -> Any:
+        """The state saved at ``step``, shaped like ``template``."""
+        try:
+            restored = self.manager.restore(step, args=ocp.args.Composite(state=ocp.args.StandardRestore(template)))
+        except (ValueError, KeyError, TypeError, OSError) as e:
+            raise CheckpointError(f"checkpoint {step} in {self.directory} does not match this run's model/state: "
+                                  f"{_first_line(e)}") from None
+        return restored["state"]
 
     def close(self) -> None:
         self.manager.close()
+
+
+def _first_line(e: BaseException) -> str:
+    text = str(e).strip()
+    return text.splitlines()[0] if text else type(e).__name__

@@ -124,16 +124,22 @@ def sweep(fitter: Fitter, inputs, targets, members: Sequence[Mapping[str, Any]],
     every = checkpoint_every or chunk
     if every % chunk:
         raise ValueError(f"checkpoint_every ({every}) must be a multiple of chunk ({chunk})")
+    shapes = jax.tree_util.tree_map(lambda x: list(x.shape[1:]), state.params)
     meta = {"members": members, "steps": steps, "chunk": chunk, "config": config or {},
-            "member_targets": member_targets}
+            "member_targets": member_targets, "param_shapes": shapes}
     ckpt = SweepCheckpointer(checkpoint_dir) if checkpoint_dir is not None else None
-    if ckpt is not None and resume and ckpt.latest_step() is not None:
-        template = {"state": state, "history": history}
-        restored, saved = ckpt.restore(ckpt.latest_step(), template)
-        if json.loads(json.dumps(meta)) != saved:
+    if ckpt is not None and ckpt.latest_step() is not None:
+        if not resume:
+            ckpt.close()
+            raise CheckpointError(f"{checkpoint_dir} already holds checkpoints (step {ckpt.latest_step()}); "
+                                  "resume from them or use an empty directory")
+        step = ckpt.latest_step()
+        if json.loads(json.dumps(meta)) != ckpt.restore_meta(step):
+            ckpt.close()
             raise CheckpointError(f"checkpoint in {checkpoint_dir} belongs to a different run; not resuming")
+        restored = ckpt.restore(step, {"state": state, "history": history})
         state, history = restored["state"], {k_: np.asarray(v) for k_, v in restored["history"].items()}
-        done = int(ckpt.latest_step())
+        done = int(step)
 
     start = time.perf_counter()
     bar = tqdm(total=steps, initial=done, disable=not _progress_enabled(progress), desc="fit", unit="step")
