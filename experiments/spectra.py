@@ -1,0 +1,685 @@
+"""exp-spectra: activation statistics, layer spectra, spectral bias, TUNER's expansion and NTK spectra.
+
+Data-free: synthetic signals (a chirp, a low+mid+high sine mixture, a periodic
+integer-frequency signal) and, in the paper profile, the bundled cameraman.
+
+1. **Activations at init** (SIREN vs SIREN² on a dense 1-D grid, audio-like):
+   per-layer pre-/post-activation histograms against N(0, σ²) and the arcsine
+   law, KS distances, and per-layer power spectra — one periodogram per neuron,
+   then the mean (:func:`neuron_power_spectrum`), next to the spectrum of the
+   neurons' sum (:func:`sum_power_spectrum`) to show how much the two differ.
+   SIREN² takes its noise scales ``(S0, S1)`` from a synthetic chirp with the
+   audio constants; SIREN is shown with ω0 = 30 (SIREN² minus its noise) and
+   with the audio first-layer ω0 = 3000.
+2. **Spectral bias**: per-band relative error over training
+   (:func:`spectral_bias_curve`, engine-trained) for a ReLU MLP on raw
+   coordinates, ReLU + low-σ Fourier features, SIREN and TUNER on a 1-D sine
+   mixture with one component per band (and the 64×64 cameraman in the paper
+   profile); steps to reach 10 % / 1 % error per band.
+3. **TUNER's expansion of a trained network**: a one-hidden-layer TUNER trained
+   (engine + the bound projection of :func:`spectral_inr.optim.tuner_bounds`)
+   on a periodic 1-D signal, then :func:`tuner_spectrum_check` at orders 1…K.
+4. **NTK eigen-spectra at init** on a 2-D grid: SIREN vs SIREN² (image
+   constants, from the cameraman at the grid's size) vs TUNER, over seeds.
+"""
+from __future__ import annotations
+
+import math
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+from matplotlib.figure import Figure
+
+from experiments import common
+from spectral_inr import models, recipes, spectral
+from spectral_inr.data.grids import coordinate_grid
+from spectral_inr.models import activations, initializers, presets
+from spectral_inr.models import tuner_frequencies as tfreq
+from spectral_inr.models.layers import SineLayer
+from spectral_inr.models.mlp import SinusoidalMLP
+from spectral_inr.signals import Signal, load_signal
+from spectral_inr.spectral import distributions as dist
+from spectral_inr.spectral import plots
+from spectral_inr.train import Fitter, fit
+
+OMEGA0 = 30.0
+BAND_NAMES = ("low", "mid", "high")
+BAND_EDGES = (1 / 3, 2 / 3)          # fractions of Nyquist (spectral_bias_curve's default)
+THRESHOLDS = (0.1, 0.01)             # relative band error to reach
+NTK_TOP = 10                          # tail fraction: share of the trace beyond the 10 largest eigenvalues
+
+PROFILES = {
+    # quick: ≲ 3 min on a loaded 2-core CPU. 1-D grids only, 1 seed for the bias curves.
+    "quick": dict(
+        act=dict(n=4096, width=128, depth=3, seed=0, chirp=(0.0, 0.2)),
+        bias=dict(n=256, width=64, depth=3, tuner_width=32, ff_sigma=4.0, ff_features=64, steps=600, every=25,
+                  seeds=1, image_side=None, image_steps=0, lr={"relu": 1e-3, "relu+ff": 1e-3, "siren": 1e-4,
+                                                               "tuner": 5e-4}),
+        tuner=dict(n=128, check_n=512, m=16, bandlimit=24, width=32, steps=1500, lr=1e-3, orders=(1, 2, 3, 4),
+                   target=((2, 1.0), (5, 0.6), (11, 0.5), (31, 0.3), (45, 0.2))),
+        ntk=dict(side=16, width=64, depth=3, tuner_m=32, tuner_bandlimit=5, seeds=3),
+    ),
+    # paper: bigger grids/widths (a GPU or patience): 16k-sample activation grid at width 256,
+    # 1024-sample mixture + the 64×64 cameraman for the bias curves, 3 seeds and 3000/2000 steps,
+    # a 32-frequency TUNER (width 128, 5000 steps, orders ≤ 3: order 4 would be 0.6M terms × 128 neurons)
+    # and the NTK on a 32×32 grid at width 128 over 5 seeds.
+    "paper": dict(
+        act=dict(n=16384, width=256, depth=3, seed=0, chirp=(0.0, 0.2)),
+        bias=dict(n=1024, width=256, depth=3, tuner_width=128, ff_sigma=4.0, ff_features=256, steps=3000, every=50,
+                  seeds=3, image_side=64, image_steps=2000, lr={"relu": 1e-3, "relu+ff": 1e-3, "siren": 1e-4,
+                                                                 "tuner": 5e-4}),
+        tuner=dict(n=256, check_n=1024, m=32, bandlimit=48, width=128, steps=5000, lr=1e-3, orders=(1, 2, 3),
+                   target=((2, 1.0), (5, 0.6), (11, 0.5), (23, 0.4), (61, 0.3), (97, 0.2))),
+        ntk=dict(side=32, width=128, depth=3, tuner_m=128, tuner_bandlimit=10, seeds=5),
+    ),
+    # tiny: the test's configuration (compile-bound: every jitted function compiles once per model, so it
+    # also drops a few models); not selectable from the command line.
+    "tiny": dict(
+        act=dict(n=256, width=16, depth=2, seed=0, chirp=(0.0, 0.2), models=("siren", "siren2")),
+        bias=dict(n=64, width=16, depth=2, tuner_width=8, ff_sigma=4.0, ff_features=8, steps=40, every=20,
+                  seeds=1, image_side=None, image_steps=0, lr={"relu": 1e-3, "relu+ff": 1e-3, "siren": 1e-4,
+                                                               "tuner": 5e-4}, models=("relu+ff", "tuner")),
+        tuner=dict(n=32, check_n=64, m=5, bandlimit=8, width=8, steps=40, lr=1e-3, orders=(2,),
+                   target=((1, 1.0), (3, 0.5), (10, 0.2))),
+        ntk=dict(side=6, width=8, depth=2, tuner_m=6, tuner_bandlimit=3, seeds=1),
+    ),
+}
+
+
+# --- helpers ------------------------------------------------------------------------------------
+def _f(x):
+    """JSON-safe float (NaN/inf → None)."""
+    x = float(x)
+    return x if math.isfinite(x) else None
+
+
+def _fl(xs):
+    return [_f(v) for v in np.ravel(np.asarray(xs, np.float64))]
+
+
+def _fmt(x, digits=3):
+    return "—" if x is None else f"{x:.{digits}g}"
+
+
+def relu_mlp(out_features, width, depth):
+    """ReLU MLP on raw coordinates: ``SineLayer`` with the ReLU activation, PyTorch init, linear output."""
+    layers = [SineLayer(width, 1.0, activations.relu, initializers.torch_default_kernel()) for _ in range(depth)]
+    layers.append(SineLayer(out_features, None, kernel_init=initializers.torch_default_kernel()))
+    return SinusoidalMLP(tuple(layers))
+
+
+def chirp(n, f0, f1):
+    """Linear chirp over ``n`` samples from ``f0`` to ``f1`` (cycles per sample)."""
+    t = np.arange(n, dtype=np.float64)
+    return np.sin(2 * np.pi * (f0 * t + 0.5 * (f1 - f0) * t ** 2 / n)).astype(np.float32)
+
+
+# --- 1. activations and layer spectra at init ---------------------------------------------------------
+def activation_models(cfg, scales):
+    w, d = cfg["width"], cfg["depth"]
+    nets = {
+        "siren": models.Siren(1, w, d, omega0=OMEGA0, first_omega0=OMEGA0),
+        "siren-audio": models.Siren(1, w, d, omega0=OMEGA0, first_omega0=recipes.AUDIO_FIRST_OMEGA0),
+        "siren2": models.Siren2(1, w, d, omega0=OMEGA0, first_omega0=OMEGA0, noise_scales=scales),
+    }
+    return {k: v for k, v in nets.items() if k in cfg.get("models", nets)}
+
+
+def theory_pre_std(name, layer, cfg, scales, first_omega0):
+    """RMS of the pre-activation ``ω(xW + b)`` at init.
+
+    Hidden layers (fan-in ``n``, arcsine inputs, ``E x² = ½``): SIREN
+    ``σ² = 1 + ω0²/(3n)`` (:func:`siren_preactivation_std`: the PyTorch bias
+    ``U(±1/√n)`` is multiplied by ω0); SIREN²'s layer-1 noise ``N(0, (S1/ω0)²)``
+    adds ``n·S1²/2``.  Layer 0 (fan-in 1, ``x`` uniform on [−1, 1], ``W ~ U(±1)``
+    (+ SIREN² noise ``N(0, (S0/ω0)²)``), ``b ~ U(±1)``): RMS
+    ``ω0·√(E W²/3 + 1/3)`` — a product of uniforms, not a Gaussian.
+    """
+    n = cfg["width"]
+    s0, s1 = scales if name == "siren2" else (0.0, 0.0)
+    if layer == 0:
+        ew2 = 1.0 / 3.0 + (s0 / OMEGA0) ** 2
+        return first_omega0 * math.sqrt(ew2 / 3.0 + 1.0 / 3.0)
+    var = dist.siren_preactivation_std(n, OMEGA0) ** 2
+    if layer == 1:
+        var += n * s1 ** 2 / 2.0
+    return math.sqrt(var)
+
+
+def run_activations(cfg):
+    n = cfg["n"]
+    signal = chirp(n, *cfg["chirp"])
+    scales = models.siren2_noise_scales(signal, "audio")
+    sc = models.spectral_centroid(signal)
+    x = jnp.asarray(coordinate_grid(n))
+    nets = activation_models(cfg, scales)
+    first_omega = {"siren": OMEGA0, "siren-audio": recipes.AUDIO_FIRST_OMEGA0, "siren2": OMEGA0}
+    key = jax.random.PRNGKey(cfg["seed"])
+    out, acts_all, profiles = {}, {}, {}
+    hidden = [f"layers_{i}" for i in range(cfg["depth"])]
+    for name, net in nets.items():
+        variables = jax.jit(net.init)(key, x[:1])
+        acts = spectral.layer_activations(net, variables, x)
+        acts = {k: {"pre": None if v["pre"] is None else np.asarray(v["pre"]), "post": np.asarray(v["post"])}
+                for k, v in acts.items()}
+        acts_all[name] = acts
+        layers, profiles[name] = {}, {}
+        for i, lname in enumerate(acts):
+            a = acts[lname]
+            _, post_p = spectral.neuron_spectrum_profile(a["post"], (n,))
+            sum_p = spectral.radial_profile(spectral.sum_power_spectrum(a["post"], (n,)))[1]
+            post_p, sum_p = np.asarray(post_p), np.asarray(sum_p)
+            rec = {"post_centroid_bins": _f(spectral.profile_centroid(post_p)),
+                   "sum_centroid_bins": _f(spectral.profile_centroid(sum_p)),
+                   "sum_over_mean_total_power": _f(sum_p.sum() / post_p.sum()),
+                   "median_abs_log10_sum_over_mean": _f(np.median(np.abs(np.log10((sum_p[1:] + 1e-30)
+                                                                               / (post_p[1:] + 1e-30))))),
+                   # block means over ≤ 256 frequency blocks (the figure uses every bin)
+                   "profile_mean_thinned": _fl(thin(post_p)), "profile_sum_thinned": _fl(thin(sum_p))}
+            profiles[name][lname] = (post_p, sum_p)
+            rec["post_centroid_nyquist"] = _f(rec["post_centroid_bins"] / (n // 2))
+            if lname in hidden:
+                pre = a["pre"].ravel()
+                rms = float(np.sqrt(np.mean(pre.astype(np.float64) ** 2)))
+                sig = theory_pre_std(name, i, cfg, scales, first_omega[name])
+                rec.update(pre_rms=rms, pre_sigma_theory=sig,
+                           ks_post_arcsine=dist.ks_test(a["post"], "arcsine")[0])
+                if i >= 1:   # layer 0 has fan-in 1: its pre-activation is not Gaussian by construction
+                    rec.update(ks_pre_normal_rms=dist.ks_test(pre, "normal", rms)[0],
+                               ks_pre_normal_theory=dist.ks_test(pre, "normal", sig)[0],
+                               ks_pre_normal_unit=dist.ks_test(pre, "normal", 1.0)[0])
+            layers[lname] = rec
+        out[name] = layers
+    payload = {"config": cfg, "chirp_spectral_centroid": sc, "siren2_noise_scales": list(scales),
+               "first_omega0": first_omega, "layers": out}
+    return payload, acts_all, profiles
+
+
+def thin(profile, blocks=256):
+    """Mean over ``blocks`` contiguous blocks of bins (for the JSON)."""
+    p = np.asarray(profile, np.float64)
+    if p.size <= blocks:
+        return p
+    return np.asarray([b.mean() for b in np.array_split(p, blocks)])
+
+
+def activation_figures(act, acts_all, profiles):
+    n, depth = act["config"]["n"], act["config"]["depth"]
+    hidden = [f"layers_{i}" for i in range(depth)]
+    figs = {}
+    for name, acts in acts_all.items():
+        fig = plots.plot_activation_histograms(acts, layers=hidden)
+        axes = fig.axes   # row-major: (pre, post) per layer
+        for i, lname in enumerate(hidden):
+            ax = axes[2 * i]
+            sig = act["layers"][name][lname]["pre_sigma_theory"]
+            if i >= 1:
+                z = np.linspace(-4 * sig, 4 * sig, 400)
+                ax.plot(z, np.asarray(dist.normal_pdf(z, sig)), "r--", lw=1, label=f"theory N(0, {sig:.2f}²)")
+                ax.plot(z, np.asarray(dist.normal_pdf(z, 1.0)), "g:", lw=1, label="paper N(0, 1)")
+            ax.legend(fontsize=6)
+        fig.suptitle(f"{name} at init ({n}-sample grid)", fontsize=10)
+        figs[f"activations-{name}"] = fig
+
+    names = list(acts_all)
+    fig = Figure(figsize=(4 * (len(names) + 1), 3.4), layout="constrained")
+    axes = fig.subplots(1, len(names) + 1)
+    for ax, name in zip(axes, names):
+        for lname, (p, _) in profiles[name].items():
+            ax.semilogy(np.arange(len(p)) / (n // 2), p + 1e-30, lw=1, label=lname)
+        ax.set(title=f"{name}: mean of per-neuron spectra", xlabel="frequency / Nyquist", ylabel="power")
+        ax.legend(fontsize=7)
+    ax = axes[-1]
+    for name, style in zip(names, ("C0", "C1", "C2")):
+        p, s = profiles[name]["layers_1"]
+        f = np.arange(len(p)) / (n // 2)
+        ax.semilogy(f, p + 1e-30, color=style, lw=1.2, label=f"{name}: mean of spectra")
+        ax.semilogy(f, s + 1e-30, color=style, lw=0.5, alpha=0.6, label=f"{name}: spectrum of sum")
+    ax.set(title="layers_1: mean-of-spectra vs spectrum-of-sum", xlabel="frequency / Nyquist")
+    ax.legend(fontsize=6)
+    figs["layer-spectra"] = fig
+    return figs
+
+
+# --- 2. spectral bias -----------------------------------------------------------------------------
+def mixture_signal(n):
+    """One or two unit sines per band (low 0.03/0.1, mid 0.5, high 0.8 of Nyquist), integer bins."""
+    fracs = (0.03, 0.1, 0.5, 0.8)
+    bins = sorted({max(1, int(round(f * n / 2))) for f in fracs})
+    t = np.arange(n)
+    rng = np.random.default_rng(0)
+    y = sum(np.sin(2 * np.pi * k * t / n + rng.uniform(0, 2 * np.pi)) for k in bins) / len(bins)
+    return y.astype(np.float32)[:, None], bins
+
+
+def bias_fitters(cfg, signal: Signal):
+    out, w, d = signal.channels, cfg["width"], cfg["depth"]
+    fitters = {
+        "relu": Fitter(lambda hp: relu_mlp(out, w, d)),
+        "relu+ff": Fitter(lambda hp: models.FourierFeatureMLP(out, w, d, num_features=cfg["ff_features"],
+                                                              sigma=cfg["ff_sigma"])),
+        "siren": Fitter(lambda hp: models.Siren(out, w, d, omega0=OMEGA0, first_omega0=OMEGA0)),
+        # TUNER through the recipe: bandlimit side//6, one hidden layer, the bound projection in the optimizer
+        "tuner": recipes.fitter("tuner", signal, width=cfg["tuner_width"]),
+    }
+    return {k: v for k, v in fitters.items() if k in cfg.get("models", fitters)}
+
+
+def steps_to_reach(steps, errors, threshold):
+    hit = np.nonzero(np.asarray(errors) <= threshold)[0]
+    return int(steps[hit[0]]) if hit.size else None
+
+
+def run_bias_on(cfg, signal: Signal, steps_total):
+    x, y = signal.coords(), signal.targets()
+    res = {}
+    for name, fitter in bias_fitters(cfg, signal).items():
+        curves = []
+        with common.Timer() as t:
+            for seed in range(cfg["seeds"]):
+                steps, err = spectral.spectral_bias_curve(fitter, {"lr": cfg["lr"][name]}, x, y, signal.shape,
+                                                          steps_total, cfg["every"], BAND_EDGES,
+                                                          key=jax.random.PRNGKey(seed))
+                curves.append(err)
+        curves = np.stack(curves)   # (seeds, R, bands)
+        reach = {f"{thr:g}": [[steps_to_reach(steps, c[:, b], thr) for c in curves] for b in range(len(BAND_NAMES))]
+                 for thr in THRESHOLDS}
+        res[name] = {"lr": cfg["lr"][name], "steps": steps.tolist(),
+                     "errors": [[_fl(r) for r in c] for c in curves],
+                     "final_error": [_fl(c[-1]) for c in curves], "steps_to_reach": reach, "seconds": t.seconds}
+        print(f"  bias {signal.path} {name}: final band errors {np.round(curves[:, -1].mean(0), 4)} ({t.seconds:.0f} s)")
+    return res
+
+
+def run_bias(cfg):
+    y, bins = mixture_signal(cfg["n"])
+    signals = {"mixture-1d": (Signal("audio", y, "mixture-1d", cfg["n"]), cfg["steps"])}
+    if cfg["image_side"]:
+        side = cfg["image_side"]
+        cam = load_signal(resize=(side, side))
+        signals[f"cameraman-{side}"] = (Signal("image", cam.values, f"cameraman-{side}"), cfg["image_steps"])
+    out = {"config": cfg, "bands": dict(zip(BAND_NAMES, ("[0, 1/3)", "[1/3, 2/3)", "[2/3, 1]"))),
+           "mixture_bins": bins, "signals": {}}
+    for sname, (sig, steps) in signals.items():
+        energy = np.asarray(spectral.band_energies(sig.values, BAND_EDGES, ndim=len(sig.shape)))
+        out["signals"][sname] = {"band_energy": _fl(energy), "steps_total": steps,
+                                 "models": run_bias_on(cfg, sig, steps)}
+    return out
+
+
+def bias_figure(bias):
+    sigs = list(bias["signals"])
+    names = list(bias["signals"][sigs[0]]["models"])
+    fig = Figure(figsize=(3.4 * len(names), 2.9 * len(sigs)), layout="constrained")
+    axes = np.atleast_2d(fig.subplots(len(sigs), len(names), squeeze=False))
+    for row, sname in zip(axes, sigs):
+        for ax, name in zip(row, names):
+            rec = bias["signals"][sname]["models"][name]
+            err = np.asarray(rec["errors"], np.float64)      # (seeds, R, bands); None → nan
+            mean = np.nanmean(err, axis=0)
+            for b, band in enumerate(BAND_NAMES):
+                ax.semilogy(rec["steps"], mean[:, b] + 1e-12, marker="o", ms=2, label=band)
+            for thr in THRESHOLDS:
+                ax.axhline(thr, color="k", lw=0.5, ls=":")
+            ax.set_title(f"{sname}: {name}", fontsize=9)
+            ax.set(xlabel="step", ylabel="relative band error")
+            ax.legend(fontsize=7)
+    return fig
+
+
+# --- 3. TUNER's expansion of a trained network -------------------------------------------------------
+def run_tuner(cfg):
+    n, period = cfg["n"], 3.0
+    low = max(1, cfg["bandlimit"] // 3)
+    freqs = tfreq.sampled_frequencies(cfg["m"], cfg["bandlimit"], low, dim=1, seed=0)
+    kw = dict(out_features=1, frequencies=freqs, low_limit=low, width=cfg["width"], depth=1, period=period)
+    model_fn = lambda hp: models.Tuner(omega_g=hp.get("omega0", OMEGA0), **kw)
+    fitter = Fitter(model_fn, recipes.optimizer_fn("tuner", model_fn))
+    x = spectral.periodic_grid(n, period, 1).reshape(-1, 1)
+    rng = np.random.default_rng(1)
+    y = sum(a * np.sin(2 * np.pi * k * x[:, 0] / period + rng.uniform(0, 2 * np.pi)) for k, a in cfg["target"])
+    y = y.astype(np.float32)[:, None]
+    with common.Timer() as t:
+        result = fit(fitter, x, y, {"lr": cfg["lr"]}, cfg["steps"], chunk=min(cfg["steps"], 500), mesh=None,
+                     progress=False)
+    model = model_fn({})
+    params = jax.tree_util.tree_map(jnp.asarray, result.member_state(0).params)
+    variables = {"params": params}
+    pred = np.asarray(jax.jit(model.apply)(variables, jnp.asarray(x)))
+    rel_fit = float(np.linalg.norm(pred - y) / np.linalg.norm(y))
+    rows = tfreq.row_bounds(freqs, low, presets.TUNER_C_LOW, presets.TUNER_C_HIGH)[:, None]
+    # the network before training: the engine's own init of seed 0
+    init_params = jax.jit(fitter.init)(jax.random.PRNGKey(0), {"lr": cfg["lr"]}, jnp.asarray(x)).params
+    use = {tag: np.abs(OMEGA0 * np.asarray(p["layers_1"]["kernel"])) / rows
+           for tag, p in (("trained", params), ("init", init_params))}
+    checks, last, reachable = {}, None, {}
+    target_bins = {int(k) for k, _ in cfg["target"]}
+    check_n = cfg.get("check_n", n)     # the check samples one period on its own (finer) grid
+    keys = ("energy_fraction", "bins_fraction", "relative_error", "bound_holds", "max_bound_ratio")
+    for order in cfg["orders"]:
+        r = spectral.tuner_spectrum_check(model, variables, n=check_n, max_order=order)
+        # Parseval on the torus: Σ_k α_ki² = Π_j Σ_n J_n(z_ji)² = 1 per neuron; the truncation keeps this share
+        mass = float(np.mean(np.sum(np.asarray(r["expansion"].alpha, np.float64) ** 2, axis=0)))
+        checks[str(order)] = {"terms": int(r["expansion"].frequency.shape[0]), "alpha_mass": mass,
+                              **{k: (bool(r[k]) if k == "bound_holds" else _f(r[k])) for k in keys}}
+        reachable[str(order)] = sorted({int(abs(v)) for v in r["expansion"].frequency[:, 0]} & target_bins)
+        last = r
+    r0 = spectral.tuner_spectrum_check(model, {"params": init_params}, n=check_n, max_order=cfg["orders"][-1])
+    init = {k: (bool(r0[k]) if k == "bound_holds" else _f(r0[k])) for k in keys}
+    init["alpha_mass"] = float(np.mean(np.sum(np.asarray(r0["expansion"].alpha, np.float64) ** 2, axis=0)))
+    payload = {"config": cfg, "input_frequencies": [int(k[0]) for k in freqs], "low_limit": low,
+               "train_seconds": t.seconds, "final_loss": _f(result.history["loss"][0, -1]),
+               "fit_relative_error": rel_fit,
+               "max_abs_omega_w_over_c": float(use["trained"].max()),
+               "fraction_at_bound": float(np.mean(use["trained"] >= 0.999)),
+               # Σ_j |ω_G W_ji| per hidden neuron (mean over neurons): the total modulation index of Theorem 1
+               "modulation_index": float((use["trained"] * rows).sum(0).mean()),
+               "init_modulation_index": float((use["init"] * rows).sum(0).mean()),
+               "init_max_abs_omega_w_over_c": float(use["init"].max()),
+               "target_frequencies_reached_by_order": reachable, "orders": checks,
+               "init_check": {"order": cfg["orders"][-1], **init}}
+    return payload, last
+
+
+# --- 4. NTK eigen-spectra at init -------------------------------------------------------------------
+def run_ntk(cfg):
+    side = cfg["side"]
+    x = jnp.asarray(coordinate_grid((side, side)).reshape(-1, 2))
+    cam = load_signal(resize=(side, side))
+    scales = models.siren2_noise_scales(cam.values, "image")
+    w, d = cfg["width"], cfg["depth"]
+    nets = {
+        "siren": models.Siren(1, w, d, omega0=OMEGA0, first_omega0=OMEGA0),
+        "siren2": models.Siren2(1, w, d, omega0=OMEGA0, first_omega0=OMEGA0, noise_scales=scales),
+        "tuner": models.Tuner(1, bandlimit=cfg["tuner_bandlimit"], n_frequencies=cfg["tuner_m"], width=w, depth=1,
+                              dim=2, seed=0),
+    }
+    per_seed = {k: [] for k in nets}
+    for seed in range(cfg["seeds"]):
+        spectra = spectral.compare_ntk_spectra(nets, x, key=jax.random.PRNGKey(seed))
+        for k, lam in spectra.items():
+            per_seed[k].append(np.asarray(lam, np.float64))
+    out = {}
+    for k, lams in per_seed.items():
+        lams = np.stack(lams)
+        lam_pos = np.maximum(lams, 0.0)
+        out[k] = {
+            "tail_fraction": [float(spectral.tail_fraction(lp, NTK_TOP)) for lp in lam_pos],
+            "participation_ratio": [float(lp.sum() ** 2 / (lp ** 2).sum()) for lp in lam_pos],
+            "index_below_1e-3": [int(np.argmax(lp < 1e-3)) if (lp < 1e-3).any() else len(lp) for lp in lam_pos],
+            "mean_spectrum": _fl(lams.mean(0)),
+        }
+    return {"config": cfg, "points": int(x.shape[0]), "siren2_noise_scales": list(scales),
+            "top": NTK_TOP, "models": out}
+
+
+# --- report -------------------------------------------------------------------------------------------
+def run(profile: str, out=common.RESULTS) -> dict:
+    cfg = PROFILES[profile]
+    figures, timings = {}, {}
+    with common.Timer() as total:
+        with common.Timer() as t:
+            act, acts_all, profiles = run_activations(cfg["act"])
+            figures.update(activation_figures(act, acts_all, profiles))
+        timings["activations"] = t.seconds
+        print(f"activations: {t.seconds:.0f} s")
+        with common.Timer() as t:
+            bias = run_bias(cfg["bias"])
+            figures["spectral-bias"] = bias_figure(bias)
+        timings["spectral_bias"] = t.seconds
+        print(f"spectral bias: {t.seconds:.0f} s")
+        with common.Timer() as t:
+            tuner, check = run_tuner(cfg["tuner"])
+            figures["tuner-spectrum"] = plots.plot_tuner_spectrum(check)
+        timings["tuner"] = t.seconds
+        print(f"tuner expansion: {t.seconds:.0f} s")
+        with common.Timer() as t:
+            ntk = run_ntk(cfg["ntk"])
+            figures["ntk"] = plots.plot_ntk_spectra({k: np.asarray(v["mean_spectrum"]) for k, v in
+                                                     ntk["models"].items()})
+        timings["ntk"] = t.seconds
+        print(f"ntk: {t.seconds:.0f} s")
+    payload = {"activations": act, "spectral_bias": bias, "tuner_expansion": tuner, "ntk": ntk,
+               "timings": timings, "seconds": total.seconds}
+    common.write_results("spectra", profile, payload, markdown(payload, profile), figures, out=out)
+    return payload
+
+
+def main(argv=None):
+    args = common.parse_args(__doc__.splitlines()[0], argv)
+    run(args.profile, args.out)
+
+
+def _mean_reach(vals):
+    got = [v for v in vals if v is not None]
+    if not got:
+        return "never"
+    s = f"{np.mean(got):.0f}"
+    return s if len(got) == len(vals) else f"{s} ({len(got)}/{len(vals)})"
+
+
+PROFILE_NOTES = (
+    "Quick vs paper: quick = 4096-sample activation grid at width 128; a 256-sample mixture, 600 steps, 1 seed, "
+    "no image; a 16-frequency TUNER (width 32, 1500 steps, orders ≤ 4, checked on 512 points); NTK on a 16×16 grid "
+    "at width 64, 3 seeds. Paper = 16384 samples at width 256; a 1024-sample mixture (3000 steps) plus the 64×64 "
+    "cameraman (2000 steps), widths 256 (TUNER 128), 3 seeds; a 32-frequency TUNER (width 128, 5000 steps, orders "
+    "≤ 3, 1024 points); NTK on a 32×32 grid at width 128, 5 seeds.")
+
+
+def markdown(p, profile):
+    act, bias, tun, ntk = p["activations"], p["spectral_bias"], p["tuner_expansion"], p["ntk"]
+    ac = act["config"]
+    s0, s1 = act["siren2_noise_scales"]
+    n_w, n = ac["width"], ac["n"]
+    sig_siren = dist.siren_preactivation_std(n_w, OMEGA0)
+    cycles0 = 2 * s0 / (2 * math.pi)    # std of SIREN²'s first-layer frequencies, cycles over [−1, 1]
+    lines = [f"# exp-spectra ({profile})\n",
+             "Data-free: synthetic signals (+ the bundled cameraman for SIREN²'s image scales in the NTK section and, "
+             "in the paper profile, for the bias curves). " + PROFILE_NOTES + "\n",
+             "## 1. Activations and layer spectra at init (SIREN vs SIREN², 1-D, audio-like)\n",
+             f"{n}-sample grid on [−1, 1], width {n_w}, {ac['depth']} sine layers + linear output, seed {ac['seed']}. "
+             f"SIREN² noise scales from a linear chirp ({ac['chirp'][0]}→{ac['chirp'][1]} cycles/sample, spectral "
+             f"centroid SC = {act['chirp_spectral_centroid']:.3f}) with the audio constants: S0 = {s0:.0f}, "
+             f"S1 = {s1:.3f}. `siren` = ω0 = 30 everywhere (SIREN² without its noise), `siren-audio` = first "
+             "ω0 = 3000 (SIREN's audio setting), `siren2` = ω0 = 30 + noise.\n",
+             f"**Pre-activations are not N(0, 1).** With PyTorch's default bias b ~ U(±1/√n), which the layer "
+             f"multiplies by ω0 like the kernel, a SIREN hidden layer's pre-activation ω0(xW + b) is "
+             f"N(0, 1 + ω0²/(3n)), not N(0, 1) as in Sitzmann et al.'s Lemma 1 (which ignores the bias): here "
+             f"n = {n_w}, σ = {sig_siren:.3f}. SIREN²'s layer-1 noise N(0, (S1/ω0)²) adds n·S1²/2 to the variance "
+             "(layer 2 has no noise and is back at the SIREN value). Layer 0 (fan-in 1) is a product of uniforms "
+             "(its 'σ theory' is an RMS, not a Gaussian's σ); only its post-activation is compared (arcsine). The "
+             "histograms (figures `activations-*`) overlay N(0, RMS²) (black), the corrected N(0, σ²) (red) and "
+             "N(0, 1) (green).\n"]
+    rows = []
+    for name, layers in act["layers"].items():
+        for lname, r in layers.items():
+            if "pre_rms" not in r:
+                continue
+            rows.append([name, lname, f"{r['pre_rms']:.3f}", f"{r['pre_sigma_theory']:.3f}",
+                         _fmt(r.get("ks_pre_normal_theory")), _fmt(r.get("ks_pre_normal_rms")),
+                         _fmt(r.get("ks_pre_normal_unit")), _fmt(r["ks_post_arcsine"]),
+                         f"{r['post_centroid_bins']:.1f} ({r['post_centroid_nyquist']:.3f})"])
+    lines.append(common.markdown_table(
+        ["model", "layer", "pre RMS", "σ theory", "KS pre vs N(0,σ_th²)", "KS pre vs N(0,RMS²)", "KS pre vs N(0,1)",
+         "KS post vs arcsine", "post centroid, bins (/Nyquist)"], rows))
+    s_rows = [r for r in rows if r[0] == "siren" and r[1] != "layers_0"]
+    ks_th = [float(r[4]) for r in s_rows]
+    ks_unit = [float(r[6]) for r in s_rows]
+    lines.append(f"\nSIREN's hidden pre-activations: KS distance {min(ks_th):.3f}–{max(ks_th):.3f} to the corrected "
+                 f"N(0, σ²) vs {min(ks_unit):.3f}–{max(ks_unit):.3f} to N(0, 1) — the corrected σ is the right "
+                 "reference (the remaining distance is finite width and a correlated grid, not a wrong σ). Centroids "
+                 "(of the mean per-neuron spectrum, in bins of this grid) show how far each layer reaches: SIREN at "
+                 f"ω0 = 30 stays near DC; siren-audio and SIREN² spread over the band. SIREN²'s first-layer frequencies "
+                 f"have a std of S0/π ≈ {cycles0:.0f} cycles over [−1, 1] ({cycles0 / (n // 2):.0%} of this grid's "
+                 "Nyquist), so its layer 1 is close to white (centroid ≈ ½ Nyquist) here — the audio constants are "
+                 "sized for ~10⁵-sample clips; on a coarser grid the high tail aliases.\n")
+    rows, ratios = [], []
+    for name, layers in act["layers"].items():
+        for lname, r in layers.items():
+            if "pre_rms" in r:
+                ratios.append(r["sum_over_mean_total_power"])
+            rows.append([name, lname, f"{r['post_centroid_bins']:.1f}", f"{r['sum_centroid_bins']:.1f}",
+                         f"{r['sum_over_mean_total_power']:.3f}", f"{r['median_abs_log10_sum_over_mean']:.3f}"])
+    lines.append("\n**Mean of per-neuron spectra vs spectrum of the sum** (the SIREN² notebook sums the activations "
+                 "before its periodogram, which crashes there; here each neuron gets its periodogram and the "
+                 "periodograms are averaged). Right panel of `layer-spectra`:\n\n"
+                 + common.markdown_table(["model", "layer", "centroid: mean of spectra", "centroid: spectrum of sum",
+                                          "total power sum/mean", "median |log10 ratio| per bin"], rows)
+                 + "\nThe spectrum of the sum adds the cross terms Σ_{i≠j} F(a_i)F(a_j)* to the mean of the spectra: "
+                 "it is one noisy realisation, off bin by bin by the factor in the last column, with a total off by "
+                 f"Σ_{{i≠j}}⟨a_i, a_j⟩ (ratio {min(ratios):.2f}–{max(ratios):.2f} over the hidden layers here, one "
+                 "seed), and its centroid moves accordingly. The linear output layer has one neuron, so the two "
+                 "coincide.\n")
+
+    lines.append("\n## 2. Spectral bias\n")
+    bc = bias["config"]
+    lines.append(f"Signals: `mixture-1d` = {bc['n']} samples, equal-amplitude sines at bins {bias['mixture_bins']} "
+                 f"(Nyquist {bc['n'] // 2}); bands low/mid/high = [0, ⅓), [⅓, ⅔), [⅔, 1] of Nyquist (radial for the "
+                 f"image). Models: ReLU MLP on raw coordinates and ReLU + Fourier features σ = {bc['ff_sigma']} "
+                 f"({bc['ff_features']} features), both {bc['depth']}×{bc['width']}; SIREN ω0 = 30 "
+                 f"({bc['depth']}×{bc['width']}); TUNER via the recipe (bandlimit side//6, width {bc['tuner_width']}, "
+                 f"one hidden layer, bound projection). Full-batch Adam, lr {bc['lr']}, {bc['seeds']} seed(s), "
+                 f"trained by the engine through `spectral_bias_curve`. Entries: first recorded step (every "
+                 f"{bc['every']}) at which the band's relative error ≤ threshold (mean over seeds; 'never' = not "
+                 "within the budget). Figure: `spectral-bias`.\n")
+    for sname, srec in bias["signals"].items():
+        rows = []
+        for name, rec in srec["models"].items():
+            row = [name]
+            for thr in THRESHOLDS:
+                row += [_mean_reach(v) for v in rec["steps_to_reach"][f"{thr:g}"]]
+            fe = np.nanmean(np.asarray(rec["final_error"], np.float64), axis=0)
+            row += [" / ".join(f"{v:.3g}" for v in fe)]
+            rows.append(row)
+        hdr = ["model"] + [f"{b} ≤{thr:g}" for thr in THRESHOLDS for b in BAND_NAMES] + ["final error low/mid/high"]
+        lines.append(f"\n**{sname}** ({srec['steps_total']} steps; target band energy "
+                     f"{' / '.join(f'{e:.2f}' for e in srec['band_energy'])}):\n\n"
+                     + common.markdown_table(hdr, rows)
+                     + "\n" + bias_interpretation(srec["models"]) + "\n")
+
+    lines.append("\n## 3. TUNER: Theorem 1–2 expansion vs the measured spectrum of a trained network\n")
+    tc = tun["config"]
+    ic = tun["init_check"]
+    lines.append(f"One-hidden-layer TUNER: {tc['m']} integer input frequencies (bandlimit {tc['bandlimit']}, low "
+                 f"limit {tun['low_limit']}: {tun['input_frequencies']}), width {tc['width']}, ω_G = 30, bounds "
+                 f"c_low/c_high = {presets.TUNER_C_LOW}/{presets.TUNER_C_HIGH} kept by the projection chained after "
+                 f"Adam (`recipes.optimizer_fn`; lr {tc['lr']}, {tc['steps']} full-batch steps, engine). Target on one "
+                 f"period (p = 3, {tc['n']} training points): integer frequencies {[k for k, _ in tc['target']]}. Fit: "
+                 f"relative L2 error {tun['fit_relative_error']:.3g}. After training max |ω_G·W_ij|/c_j = "
+                 f"{tun['max_abs_omega_w_over_c']:.4f} and {tun['fraction_at_bound']:.1%} of the hidden weights sit at "
+                 f"the bound (init: max {tun['init_max_abs_omega_w_over_c']:.2f}) — the bounds are active. The check "
+                 f"samples one period at {tc.get('check_n', tc['n'])} points; 'bins fraction' is the share of "
+                 "frequency bins the truncated expansion predicts, i.e. the chance level of the energy fraction. "
+                 "Figure: `tuner-spectrum` (largest order).\n")
+    rows = []
+    for order, r in tun["orders"].items():
+        rows.append([order, r["terms"], f"{r['energy_fraction']:.5f}", f"{r['bins_fraction']:.3f}",
+                     f"{r['relative_error']:.3g}", f"{r['alpha_mass']:.3f}", "yes" if r["bound_holds"] else "NO",
+                     f"{r['max_bound_ratio']:.3g}", tun["target_frequencies_reached_by_order"][order]])
+    rows.append([f"{ic['order']} (at init)", "", f"{ic['energy_fraction']:.5f}", f"{ic['bins_fraction']:.3f}",
+                 f"{ic['relative_error']:.3g}", f"{ic['alpha_mass']:.3f}", "yes" if ic["bound_holds"] else "NO",
+                 f"{ic['max_bound_ratio']:.3g}", ""])
+    lines.append(common.markdown_table(["max order K", "terms", "energy fraction", "bins fraction (chance)",
+                                        "rel. error of truncated series", "Σα² kept (of 1)", "|α| ≤ bound",
+                                        "max |α|/bound", "target freqs in the predicted set"], rows))
+    lines.append("\n" + tuner_interpretation(tun) + "\n")
+
+    lines.append("\n## 4. NTK eigen-spectra at init\n")
+    nc = ntk["config"]
+    ns0, ns1 = ntk["siren2_noise_scales"]
+    lines.append(f"{nc['side']}×{nc['side']} grid ({ntk['points']} points), output channel 0, `compare_ntk_spectra` "
+                 f"(eigenvalues / the largest). SIREN and SIREN² {nc['depth']}×{nc['width']}; SIREN² scales from the "
+                 f"cameraman at {nc['side']}² (image constants): S0 = {ns0:.2f}, S1 = {ns1:.3f}; TUNER {nc['tuner_m']} "
+                 f"frequencies (bandlimit {nc['tuner_bandlimit']}: TUNER's default side//6 leaves too few integer "
+                 f"vectors on so small a grid), width {nc['width']}, one hidden layer. Mean ± std over {nc['seeds']} "
+                 f"seeds. Tail fraction = share of the trace beyond the {ntk['top']} largest eigenvalues; participation "
+                 "ratio = (Σλ)²/Σλ² (effective number of eigen-directions). Figure: `ntk` (seed-mean spectra).\n")
+    rows = []
+    for k, v in ntk["models"].items():
+        idx = [i for i in v["index_below_1e-3"] if i < ntk["points"]]
+        rows.append([k, common.mean_std(v["tail_fraction"], 3), common.mean_std(v["participation_ratio"], 1),
+                     common.mean_std(idx, 0) + (f" ({len(idx)}/{len(v['index_below_1e-3'])} seeds)"
+                                                if 0 < len(idx) < len(v["index_below_1e-3"]) else "")
+                     if idx else f"none (all {ntk['points']} ≥ 1e-3)"])
+    lines.append(common.markdown_table(["model", f"tail fraction (>{ntk['top']})", "participation ratio",
+                                        "first index with λ/λ₁ < 1e-3"], rows))
+    lines.append("\n" + ntk_interpretation(ntk) + "\n")
+    t = p["timings"]
+    lines.append(f"\nTimings: activations {t['activations']:.0f} s, spectral bias {t['spectral_bias']:.0f} s, TUNER "
+                 f"{t['tuner']:.0f} s, NTK {t['ntk']:.0f} s (mostly XLA compilation at these sizes).\n")
+    return "\n".join(lines)
+
+
+def bias_interpretation(models_rec):
+    def reach(rec, b):
+        vals = rec["steps_to_reach"][f"{THRESHOLDS[0]:g}"][b]
+        return np.mean([np.inf if v is None else v for v in vals])
+
+    ordered, violated, never = [], [], []
+    for name, rec in models_rec.items():
+        r = [reach(rec, b) for b in range(len(BAND_NAMES))]
+        if all(np.isinf(r)):
+            never.append(name)
+        elif r[0] <= r[1] <= r[2]:
+            ordered.append(name)
+        else:
+            violated.append(name)
+    text = (f"Interpretation: the low band reaches {THRESHOLDS[0]:g} first, then mid, then high (spectral bias) for "
+            f"{', '.join(ordered) or 'no model'}")
+    if violated:
+        text += f"; not in that order for {', '.join(violated)}"
+    if never:
+        text += f"; {', '.join(never)} reached {THRESHOLDS[0]:g} in no band within the budget"
+    finals = {k: np.nanmean(np.asarray(v["final_error"], np.float64), axis=0) for k, v in models_rec.items()}
+    best = min(finals, key=lambda k: finals[k][2])
+    return text + f". Lowest final high-band error: {best} ({finals[best][2]:.3g})."
+
+
+def tuner_interpretation(tun):
+    orders = list(tun["orders"])
+    first, last = tun["orders"][orders[0]], tun["orders"][orders[-1]]
+    ic = tun["init_check"]
+    bound_ok = all(r["bound_holds"] for r in tun["orders"].values()) and ic["bound_holds"]
+    text = (f"Interpretation: the measured energy lies in the predicted frequency set — "
+            f"{last['energy_fraction']:.5f} at K = {orders[-1]} against a chance level of {last['bins_fraction']:.3f} "
+            f"({first['energy_fraction']:.3f} vs {first['bins_fraction']:.3f} at K = {orders[0]}) — and Theorem 2's "
+            f"bound {'holds for every term and neuron' if bound_ok else 'FAILS for some term'} (max |α|/bound "
+            f"{max(r['max_bound_ratio'] for r in tun['orders'].values()):.3f}). The truncated series' relative L2 "
+            f"error is {first['relative_error']:.3g} at K = {orders[0]} → {last['relative_error']:.3g} at K = "
+            f"{orders[-1]} for the trained network, {ic['relative_error']:.3g} at init (K = {ic['order']}).")
+    if last["relative_error"] > 0.1:
+        text += (f" So for the trained network the low-order series converges slowly: the mean total modulation "
+                 f"index Σ_j |ω_G W_ji| per hidden neuron grew from {tun['init_modulation_index']:.2f} at init to "
+                 f"{tun['modulation_index']:.2f} (weights pushed to the bound), and multi-indices beyond |k|₁ = K "
+                 f"then carry real amplitude: the kept share of Σ_k α² (= 1 per neuron by Parseval) is "
+                 f"{last['alpha_mass']:.3f} at K = {orders[-1]} vs {ic['alpha_mass']:.4f} at init. They land on "
+                 "integer frequencies already in the predicted set, which is why the energy fraction is ≈ 1 while the amplitudes are off. The theorems' frequency support and "
+                 "amplitude bound are confirmed; a low-order truncation describes TUNER well only near init.")
+    return text
+
+
+def ntk_interpretation(ntk):
+    tails = {k: np.asarray(v["tail_fraction"]) for k, v in ntk["models"].items()}
+    m = {k: float(v.mean()) for k, v in tails.items()}
+    order = sorted(m, key=m.get, reverse=True)
+    text = f"Interpretation: flattest spectrum (largest tail) → steepest: {' > '.join(order)}."
+    if "siren" in m and "siren2" in m:
+        diff = m["siren2"] - m["siren"]
+        spread = float(np.sqrt(tails["siren"].var() + tails["siren2"].var())) or float("nan")
+        if diff > 2 * spread:
+            verdict = "flattens the NTK spectrum, as SIREN² claims (less spectral bias)"
+        elif diff > 0:
+            verdict = (f"flattens it only marginally (difference {diff / spread:.1f}× the combined seed std) — weak "
+                       "support for SIREN²'s claim at these image-constant scales")
+        else:
+            verdict = "does NOT flatten it here, contrary to SIREN²'s claim"
+        text += f" SIREN²'s noise (tail {m['siren2']:.3f} vs SIREN {m['siren']:.3f}) {verdict}."
+    if "tuner" in m:
+        text += (" TUNER's bounded, band-limited init concentrates the kernel in few directions: a strong, "
+                 "deliberate low-pass bias at init (its integer frequencies stop at the bandlimit).")
+    return text
+
+
+if __name__ == "__main__":
+    main()
