@@ -32,9 +32,12 @@ class SineLayer(nn.Module):
       kernel_init, bias_init: see :mod:`spectral_inr.models.initializers`.
       learned_bound: TUNER's learned bounds.  If set (one value per input row,
         or a scalar), the kernel is reparametrised as
-        ``W = c_j·tanh(V)/ω`` with ``c_j = softplus(ρ_j) > 0`` trainable and
+        ``W = c_j·tanh(ω·V)/ω`` with ``c_j = softplus(ρ_j) > 0`` trainable and
         initialised to the given value, so ``|ω·W_ij| ≤ c_j`` always holds.
-        ``kernel_init`` then initialises ``V``.
+        ``kernel_init`` then initialises ``V``.  The ``ω`` inside the tanh (the
+        official code's ``tanh(ω0·W)·bound``) keeps SIREN's gradient scale: Adam
+        moves ``ω·W`` by about ``ω·lr`` per step, as in an unbounded layer —
+        without it the hidden layer would learn ``ω``× slower.
     """
 
     features: int
@@ -62,7 +65,7 @@ class SineLayer(nn.Module):
         c0 = jnp.broadcast_to(jnp.asarray(self.learned_bound, jnp.float32), (fan_in,))
         rho = self.param("bound", lambda _: jnp.asarray(_softplus_inverse_array(c0)))
         c = jax.nn.softplus(rho)
-        return c[:, None] * jnp.tanh(raw) / self.omega
+        return c[:, None] * jnp.tanh(self.omega * raw) / self.omega
 
 
 def _softplus_inverse_array(c):

@@ -112,7 +112,7 @@ def Tuner(out_features: int = 3, frequencies: Optional[Sequence[Sequence[int]]] 
 
     Bounds ``|ω_G·W_ij| ≤ c_j`` are kept by :func:`spectral_inr.optim.tuner_bounds`
     (with :func:`tuner_bound_groups`) or, with ``learned_bounds=True``, by the
-    reparametrisation ``W = c_j·tanh(V)/ω_G`` with trainable ``c_j``.
+    reparametrisation ``W = c_j·tanh(ω_G·V)/ω_G`` with trainable ``c_j``.
     """
     if frequencies is None:
         if bandlimit is None:
@@ -130,8 +130,8 @@ def Tuner(out_features: int = 3, frequencies: Optional[Sequence[Sequence[int]]] 
     for i in range(depth):
         bound = (tuple(rows.tolist()) if i == 0 else float(c_deep))
         if learned_bounds:
-            # tanh(V)·c/ω_G ≈ N(0, (0.3·c/ω_G)²) at init, as the fixed-bound init.
-            kernel = inits.normal(inits.TUNER_INIT_STD_FACTOR)
+            # V ~ N(0, (0.3/ω_G)²): c·tanh(ω_G·V)/ω_G ≈ N(0, (0.3·c/ω_G)²), the fixed-bound init.
+            kernel = inits.normal(inits.TUNER_INIT_STD_FACTOR / omega_g)
             layers.append(SineLayer(width, omega_g, act.sine, kernel, learned_bound=bound))
         else:
             if hidden_init == "normal":

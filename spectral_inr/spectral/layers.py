@@ -32,7 +32,7 @@ def _layer_variables(variables, i):
 
 def effective_kernel(layer: SineLayer, layer_variables):
     """The ``W`` a :class:`SineLayer` multiplies by (after TUNER's learned-bound
-    reparametrisation ``W = c·tanh(V)/ω`` when the layer has one)."""
+    reparametrisation ``W = c·tanh(ω·V)/ω`` when the layer has one)."""
     kernel = layer_variables["params"]["kernel"]
     if layer.learned_bound is None:
         return kernel
