@@ -24,6 +24,11 @@ test-all: setup
 demo: setup
 	$(BIN)/spectral-inr demo --out results/demo
 
+# Benchmarks (PyTorch reference is a benchmark-only extra: the CPU wheel of torch 2.13.0)
+bench: setup
+	$(BIN)/pip install --quiet torch==2.13.0
+	MPLBACKEND=Agg $(BIN)/python -m benchmarks.run $(BENCH_ARGS)
+
 # Reproductions: make exp-kodak PROFILE=quick|paper (data: $$SPECTRAL_INR_DATA, else ../shared/data)
 DATA ?= $(or $(SPECTRAL_INR_DATA),$(abspath ../shared/data))
 EXPERIMENTS := kodak audio mnist dft spectra

@@ -1,0 +1,142 @@
+"""Smoke test of the performance benchmark: ``python -m benchmarks.run --quick``.
+
+Runs the benchmark in a subprocess (fresh JAX state, ``SPECTRAL_INR_SINE`` and XLA
+options isolated from the test process) with tiny sizes into ``tmp_path`` and checks
+the report's structure and that every measured number is positive and finite.
+No speed assertions: timings on a shared machine say nothing about correctness.
+The subprocess compiles with ``--xla_backend_optimization_level=0`` (LLVM -O0): the
+numbers are meaningless anyway and compilation dominates the run (about 20 s of CPU
+instead of 30 s on the 2-core development machine).
+"""
+from __future__ import annotations
+
+import importlib.util
+import json
+import math
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+HAS_TORCH = importlib.util.find_spec("torch") is not None
+
+
+def _positive(x) -> bool:
+    return isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x) and x > 0
+
+
+@pytest.fixture(scope="module")
+def report(tmp_path_factory):
+    out = tmp_path_factory.mktemp("bench")
+    env = {k: v for k, v in os.environ.items() if k != "SPECTRAL_INR_SINE"}
+    env["PYTHONPATH"] = os.pathsep.join([str(ROOT), env.get("PYTHONPATH", "")]).rstrip(os.pathsep)
+    env["XLA_FLAGS"] = (env.get("XLA_FLAGS", "") + " --xla_backend_optimization_level=0").strip()
+    cmd = [sys.executable, "-m", "benchmarks.run", "--quick", "--out", str(out), "--device-name", "test"]
+    proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=900)
+    assert proc.returncode == 0, proc.stderr[-4000:]
+    files = sorted(p.name for p in out.iterdir())
+    assert files == ["bench-test-quick.json", "bench-test-quick.md"], files
+    data = json.loads((out / "bench-test-quick.json").read_text())
+    data["_md"] = (out / "bench-test-quick.md").read_text()
+    return data
+
+
+def test_header_and_environment(report):
+    assert report["schema"] == 1 and report["mode"] == "quick" and report["device"] == "test"
+    assert report["errors"] == []
+    env = report["environment"]
+    for key in ("jax", "jaxlib", "backend", "cpu_count", "thread_env", "device_kind"):
+        assert key in env
+    assert env["jax_enable_x64"] is False
+    if HAS_TORCH:
+        assert env["torch"] and env["torch_num_threads"] >= 1
+    else:
+        assert env["torch"] is None
+        assert any("torch" in n.lower() for n in report["notes"])
+    assert report["total_seconds"] > 0
+    assert "# spectral_inr benchmark" in report["_md"]
+
+
+def test_matmul_rate(report):
+    mm = report["matmul_rate"]
+    assert mm["n"] > 0 and _positive(mm["gflops"]) and _positive(mm["median_s"])
+    assert all(_positive(t) for t in mm["start"]["times_s"] + mm["end"]["times_s"])
+
+
+def test_train_step_rows(report):
+    steps = report["train_step"]
+    rows = steps["rows"]
+    models = {r["model"] for r in rows}
+    assert models == {"siren", "tuner"}
+    for model in models:
+        cases = {r["case"] for r in rows if r["model"] == model}
+        assert {"jax fast", "jax xla-sin"} <= cases
+        assert ("torch" in cases) == HAS_TORCH
+    for r in rows:
+        for key in ("median_ms", "min_ms", "matmul_gflop", "achieved_matmul_gflops", "roofline_fraction",
+                    "process_cpu_ms_median"):
+            assert _positive(r[key]), (r["case"], key, r[key])
+        assert r["times_ms"] and all(_positive(t) for t in r["times_ms"])
+        assert all(math.isfinite(v) for v in r["warmup_losses"])
+        if r["framework"] == "jax":
+            assert _positive(r["compile_s"])
+            ca = r["cost_analysis"]
+            assert _positive(ca["flops"])
+            assert ca.get("hlo_has_f64") in (False, None)  # float32 everywhere
+    # the switch between jnp.sin and the fast sine really changed the compiled programs
+    base = [r for r in rows if r["variant"] == "base" and r["framework"] == "jax"]
+    assert all(r["cost_analysis"]["hlo_has_xla_sine_op"] == (r["sine"] == "xla") for r in base)
+
+
+def test_ratios_and_equivalence(report):
+    steps = report["train_step"]
+    if HAS_TORCH:
+        assert steps["ratios"]
+        for r in steps["ratios"]:
+            assert _positive(r["ratio_jax_over_torch"]) and _positive(r["torch_ms"])
+    else:
+        assert steps["ratios"] == []
+    checks = steps["equivalence_checks"]
+    assert checks
+    for c in checks:  # same network, same initial parameters and data -> same losses
+        assert c["max_rel_diff"] < 1e-3, c
+
+
+def test_variants_and_profile(report):
+    steps = report["train_step"]
+    names = {v["variant"] for v in steps["variants"]}
+    assert {"base", "no donation", "engine Fitter.step"} <= names
+    assert any("fused" in n for n in names)
+    for v in steps["variants"]:
+        assert _positive(v["median_ms"]) and _positive(v["relative_to_jax_fast"])
+    prof = steps["profile"]
+    assert prof
+    for p in prof.values():
+        assert "error" not in p, p
+        assert set(p["share"]) == {"matmul", "sine", "reduce", "elementwise/other"}
+        assert all(math.isfinite(v) and v >= 0 for v in p["ms_per_step"].values())
+        assert p["attributed_ms_per_step"] > 0
+        assert p["instructions_by_category"]["matmul"] > 0
+
+
+def test_sweep(report):
+    sw = report["sweep"]
+    assert sw["config"]["samples"] > 0
+    assert _positive(sw["fit_first_call_s"])
+    ks = [r["K"] for r in sw["results"]]
+    assert ks == sorted(ks) and len(ks) >= 2
+    for r in sw["results"]:
+        for key in ("sweep_wall_s", "sequential_wall_s", "ratio_sweep_over_sequential",
+                    "sweep_first_call_s", "member_steps_per_s_sweep", "member_steps_per_s_sequential"):
+            assert _positive(r[key]), (key, r[key])
+        assert math.isfinite(r["final_loss_max_abs_diff_vs_fit"])
+
+
+def test_targets(report):
+    t = report["targets"]
+    assert "roofline_ge_0.5" in t
+    assert any(k.startswith("sweep") for k in t)
+    assert ("jax_step_le_0.5x_torch" in t) == HAS_TORCH
