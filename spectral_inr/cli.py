@@ -11,7 +11,10 @@ it created, so nothing is left half-written.
 from __future__ import annotations
 
 import argparse
+import logging
 import os
+import re
+import warnings
 import shutil
 import sys
 from pathlib import Path
@@ -74,6 +77,11 @@ def _fraction(text):
 
 
 class _Parser(argparse.ArgumentParser):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # read "-1e-3" as a (bad) value, not an option, so the error says "must be positive"
+        self._negative_number_matcher = re.compile(r"^-(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$")
+
     def error(self, message):  # one line, exit 1 — like every other error
         print(f"spectral-inr: error: {message}", file=sys.stderr)
         sys.exit(EXIT_ERROR)
@@ -204,24 +212,38 @@ def cmd_sweep(args) -> int:
     table = sweep_table(m)
     (out / "sweep.md").write_text(table)
     report.write_json(out / "sweep.json", m)
-    print(table)
+    print(table, end="")
+    for d in m["diverged"]:
+        print(f"member {d['member']} ({m['members'][d['member']]}) diverged at step {d['step']}")
     return 0
 
 
 def sweep_table(m: dict) -> str:
-    """Markdown: one row per hyper-parameter setting (seeds pooled), best PSNR first."""
+    """Markdown: one row per hyper-parameter setting (seeds pooled), best PSNR first;
+    diverged members are excluded from the mean and counted in their own column."""
+    diverged = {d["member"]: d["step"] for d in m["diverged"]}
     groups: dict = {}
     for i, member in enumerate(m["members"]):
         key = tuple((k, v) for k, v in sorted(member.items()) if k != "seed")
-        groups.setdefault(key, []).append(m["psnr"]["per_seed"][i])
-    rows = sorted(groups.items(), key=lambda kv: -np.nanmean(kv[1]) if np.isfinite(kv[1]).any() else np.inf)
-    names = [k for k, _ in rows[0][0]]
-    lines = ["| " + " | ".join(names) + " | PSNR mean ± std (dB) | seeds |",
-             "|" + "---|" * (len(names) + 2)]
-    for key, vals in rows:
-        v = np.asarray(vals)
-        lines.append("| " + " | ".join(f"{x:g}" for _, x in key) + f" | {np.nanmean(v):.2f} ± {np.nanstd(v):.2f} | {len(v)} |")
+        groups.setdefault(key, []).append((m[_psnr_key(m)]["per_seed"][i], diverged.get(i)))
+    def score(rows):
+        finite = [v for v, d in rows if d is None and np.isfinite(v)]
+        return float(np.mean(finite)) if finite else -np.inf
+    ordered = sorted(groups.items(), key=lambda kv: -score(kv[1]))
+    names = [k for k, _ in ordered[0][0]]
+    lines = ["| " + " | ".join(names) + " | PSNR mean ± std (dB) | seeds | diverged |",
+             "|" + "---|" * (len(names) + 3)]
+    for key, rows in ordered:
+        finite = np.asarray([v for v, d in rows if d is None and np.isfinite(v)])
+        psnr = f"{finite.mean():.2f} ± {finite.std():.2f}" if finite.size else "—"
+        steps = [d for _, d in rows if d is not None]
+        div = f"{len(steps)} (diverged at step {', '.join(map(str, steps))})" if steps else "0"
+        lines.append("| " + " | ".join(f"{x:g}" for _, x in key) + f" | {psnr} | {len(rows)} | {div} |")
     return "\n".join(lines) + "\n"
+
+
+def _psnr_key(m: dict) -> str:
+    return "psnr" if "psnr" in m else "psnr_train"
 
 
 DEMO_WIDTH = 128  # two sine layers of 128 for both models: ~pixel count in parameters at 128×128
@@ -249,6 +271,11 @@ def cmd_demo(args) -> int:
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
     args = build_parser().parse_args(argv)
+    if not args.debug:  # one line per error: keep orbax/absl background logging and warnings off stderr
+        logging.getLogger("absl").setLevel(logging.CRITICAL + 1)
+        warnings.filterwarnings("ignore", category=RuntimeWarning)
+        warnings.showwarning = lambda message, *rest, **kw: print(f"spectral-inr: warning: {message}",
+                                                                  file=sys.stderr)
     if args.command != "demo" and args.signal is not None and not Path(args.signal).exists():
         # cheap early check, before importing JAX
         print(f"spectral-inr: error: {args.signal}: no such file", file=sys.stderr)

@@ -131,11 +131,11 @@ def load_image(
     size_hw = None if resize is None else _check_hw(resize, "resize", p)
 
     a, is_gray, dropped_alpha = _decode(p)
-    if dropped_alpha:
-        warnings.warn(f"{p}: alpha channel dropped (not composited)", UserWarning, stacklevel=2)
     h, w = a.shape[:2]
     if h < 2 or w < 2:
         raise DataError(f"{p}: image is {h}x{w} (HxW), smaller than 2x2")
+    if dropped_alpha:
+        warnings.warn(f"{p}: alpha channel dropped (not composited)", UserWarning, stacklevel=2)
 
     if mode == "rgb" and is_gray:
         a = np.repeat(a, 3, axis=-1)
@@ -149,7 +149,12 @@ def load_image(
         top, left = (h - ch) // 2, (w - cw) // 2
         a = a[top : top + ch, left : left + cw]
     if size_hw is not None and size_hw != a.shape[:2]:
-        a = _resize(a, size_hw, resample)
+        try:
+            a = _resize(a, size_hw, resample)
+        except MemoryError:
+            gib = size_hw[0] * size_hw[1] * a.shape[-1] * 8 / 2**30
+            raise DataError(f"{p}: resizing to {size_hw[0]}x{size_hw[1]} needs ~{gib:.0f} GiB, more memory "
+                            "than is available") from None
     return np.ascontiguousarray(a, dtype=dtype)
 
 
