@@ -19,7 +19,7 @@ import numpy as np
 
 from spectral_inr import metrics
 from spectral_inr.signals import Signal
-from spectral_inr.train import Fitter, SweepResult
+from spectral_inr.train import Fitter, SweepResult, stack
 
 
 def predict_members(fitter: Fitter, result: SweepResult, signal: Signal, params=None) -> np.ndarray:
@@ -32,7 +32,10 @@ def predict_members(fitter: Fitter, result: SweepResult, signal: Signal, params=
 
 
 def _hp(result: SweepResult) -> dict:
-    return {k: jnp.asarray([m[k] for m in result.members], jnp.float32) for k in result.members[0] if k != "seed"}
+    """The members' hyper-parameters stacked exactly as :func:`sweep` passed them to the model."""
+    stacked = stack(result.members)
+    stacked.pop("seed", None)
+    return {k: jnp.asarray(v) for k, v in stacked.items()}
 
 
 def _gradients(fitter: Fitter, result: SweepResult, signal: Signal, params) -> np.ndarray:
