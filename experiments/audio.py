@@ -16,7 +16,7 @@ import numpy as np
 import optax
 
 from experiments import common
-from spectral_inr import evaluation, models, recipes
+from spectral_inr import evaluation, models
 from spectral_inr.data import load_audio
 from spectral_inr.report import save_reconstruction
 from spectral_inr.signals import Signal

@@ -5,18 +5,16 @@ No network: downloads go to an http.server on 127.0.0.1 in a thread.
 
 from __future__ import annotations
 
-import functools
 import gzip
 import hashlib
 import shutil
 import sys
-import threading
 import types
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import numpy as np
 import pytest
+from _local_http import LocalServer
 
 from spectral_inr.data import (
     KODAK_SHA256,
@@ -50,36 +48,11 @@ def _isolated_env(monkeypatch, tmp_path):
     monkeypatch.setenv("no_proxy", "127.0.0.1,localhost")
 
 
-class _Server:
-    def __init__(self, root: Path):
-        self.root = root
-        self.requests: list[str] = []
-        log = self.requests
-
-        class Handler(SimpleHTTPRequestHandler):
-            def do_GET(self):
-                log.append(self.path)
-                super().do_GET()
-
-            def log_message(self, *args):
-                pass
-
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Handler, directory=str(root)))
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/"
-        self.thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
-        self.thread.start()
-
-    def close(self):
-        self.httpd.shutdown()
-        self.httpd.server_close()
-        self.thread.join(5)
-
-
 @pytest.fixture
 def server(tmp_path):
     root = tmp_path / "www"
     root.mkdir()
-    s = _Server(root)
+    s = LocalServer(root)
     yield s
     s.close()
 

@@ -14,7 +14,6 @@ from spectral_inr.models import (MODELS, Finer, FourierFeatureMLP, HarmonicMLP, 
                                  SineLayer, SinusoidalMLP, Siren, Siren2, Tuner, activations, get_model,
                                  harmonic_frequencies, siren2_noise_scales, spectral_centroid,
                                  tuner_bound_groups)
-from spectral_inr.models import initializers as inits
 from spectral_inr.models import tuner_frequencies as tf
 
 KEY = jax.random.PRNGKey(0)

@@ -8,21 +8,19 @@ Every input file is written by the test (``reliability_scripts/relfiles.py``).
 """
 from __future__ import annotations
 
-import functools
 import hashlib
 import json
 import resource
 import shutil
 import socket
 import sys
-import threading
 import warnings
 from concurrent.futures import ThreadPoolExecutor
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import numpy as np
 import pytest
+from _local_http import LocalServer
 
 sys.path.insert(0, str(Path(__file__).parent / "reliability_scripts"))
 import relfiles as F  # noqa: E402
@@ -285,30 +283,6 @@ def test_api_wav_formats_load_correctly(name, tol, inputs):
 
 
 # --------------------------------------------------------------------------- Kodak: corrupted cache
-class _Server:
-    def __init__(self, root: Path):
-        self.requests: list[str] = []
-        log = self.requests
-
-        class Handler(SimpleHTTPRequestHandler):
-            def do_GET(self):
-                log.append(self.path)
-                super().do_GET()
-
-            def log_message(self, *args):
-                pass
-
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Handler, directory=str(root)))
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/"
-        self.thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
-        self.thread.start()
-
-    def close(self):
-        self.httpd.shutdown()
-        self.httpd.server_close()
-        self.thread.join(5)
-
-
 @pytest.fixture
 def kodak(tmp_path, monkeypatch):
     """A synthetic ``kodim07.png`` registered under its own sha256, a local server with the
@@ -329,7 +303,7 @@ def kodak(tmp_path, monkeypatch):
     data = bytearray(good.read_bytes())
     data[len(data) // 2] ^= 0xFF
     cached.write_bytes(bytes(data))
-    server = _Server(www)
+    server = LocalServer(www)
     yield server, cache, cached, good
     server.close()
 

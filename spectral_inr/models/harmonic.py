@@ -18,7 +18,6 @@ import math
 from typing import Callable, Sequence
 
 import flax.linen as nn
-import jax.numpy as jnp
 
 from spectral_inr.models import activations as act
 from spectral_inr.models import initializers as inits

@@ -6,8 +6,7 @@ layers then a linear output), ``out_features`` the signal channels.
 """
 from __future__ import annotations
 
-import math
-from typing import Callable, Optional, Sequence
+from typing import Optional, Sequence
 
 import numpy as np
 

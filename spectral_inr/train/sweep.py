@@ -16,7 +16,6 @@ import weakref
 from typing import Any, Mapping, Optional, Sequence
 
 import jax
-import jax.numpy as jnp
 import numpy as np
 from tqdm.auto import tqdm
 
