@@ -42,8 +42,9 @@ def model_fn(name: str, signal: Signal, *, width: Optional[int] = None, depth: O
         n = width or 416
         if band < 2:
             raise ValueError(f"signal too small for TUNER: bandlimit {band} (need ≥ 2)")
-        freqs = tuner_frequencies.sampled_frequencies(n, band, max(1, band // 3), dim=len(signal.shape))
-        kw = dict(out_features=out, frequencies=freqs, low_limit=max(1, band // 3), width=n, depth=depth or 1,
+        low = max(1, band // 3)  # TUNER: l = B/3
+        freqs = tuner_frequencies.sampled_frequencies(n, band, low, dim=len(signal.shape))
+        kw = dict(out_features=out, frequencies=freqs, low_limit=low, width=n, depth=depth or 1,
                   learned_bounds=learned_bounds)
         return lambda hp: models.Tuner(omega_g=hp.get("omega0", DEFAULT_OMEGA0), **kw)
     kw = dict(out_features=out, width=width or 256, depth=depth or 3)
