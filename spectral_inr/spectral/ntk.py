@@ -7,6 +7,7 @@ eigenvectors (Jacot et al. 2018), so their decay is a measure of spectral bias.
 """
 from __future__ import annotations
 
+import functools
 from typing import Mapping
 
 import jax
@@ -43,6 +44,16 @@ def tail_fraction(eigenvalues, top: int = 10):
     return jnp.sum(lam[top:]) / jnp.sum(lam)
 
 
+@functools.partial(jax.jit, static_argnums=(0, 3))
+def _eigenvalues_at_init(model, key, x, channel: int):
+    """Init ``model`` with ``key`` and return its NTK eigenvalues — one compiled program per
+    (model, grid shape, channel), reused across seeds."""
+    variables = model.init(key, x[:1])
+    rest = {k: v for k, v in variables.items() if k != "params"}
+    apply = lambda p, xx: model.apply({"params": p, **rest}, xx)
+    return ntk_eigenvalues(empirical_ntk(apply, variables["params"], x, channel))
+
+
 def compare_ntk_spectra(models: Mapping[str, object], inputs, key=None, channel: int = 0,
                         normalize: bool = True) -> dict:
     """Eigen-spectra of the empirical NTK at init for several models.
@@ -51,19 +62,12 @@ def compare_ntk_spectra(models: Mapping[str, object], inputs, key=None, channel:
     (default ``PRNGKey(0)``) on ``inputs`` ``(N, d)``.  Returns
     ``{name: eigenvalues}`` (numpy, descending), divided by the largest one
     when ``normalize`` (decay shapes are then comparable across models).
+    Calling again with the same model objects (another seed) reuses the compiled code.
     """
     key = jax.random.PRNGKey(0) if key is None else key
     x = jnp.asarray(inputs)
     out = {}
     for name, model in models.items():
-        variables = jax.jit(model.init)(key, x[:1])
-        rest = {k: v for k, v in variables.items() if k != "params"}
-
-        @jax.jit
-        def eig(params, rest=rest, model=model):
-            apply = lambda p, xx: model.apply({"params": p, **rest}, xx)
-            return ntk_eigenvalues(empirical_ntk(apply, params, x, channel))
-
-        lam = np.asarray(eig(variables["params"]))
+        lam = np.asarray(_eigenvalues_at_init(model, key, x, channel))
         out[name] = lam / lam[0] if normalize else lam
     return out
