@@ -27,6 +27,20 @@ def _tensor(a):
     return torch.from_numpy(np.array(a, dtype=np.float32, copy=True))
 
 
+
+def _linears(jax_params, names):
+    """``nn.Linear`` layers holding the Flax kernels/biases of ``names`` (kernel transposed)."""
+    torch = _torch()
+    layers = torch.nn.ModuleList()
+    for name in names:
+        w = np.asarray(jax_params[name]["kernel"])
+        lin = torch.nn.Linear(w.shape[0], w.shape[1])
+        with torch.no_grad():
+            lin.weight.copy_(_tensor(w.T))
+            lin.bias.copy_(_tensor(jax_params[name]["bias"]))
+        layers.append(lin)
+    return layers
+
 def make_siren(jax_params, omegas):
     """``nn.Module`` equal to a ``spectral_inr`` SIREN with parameters ``jax_params``.
 
@@ -39,14 +53,7 @@ def make_siren(jax_params, omegas):
         def __init__(self):
             super().__init__()
             names = sorted(jax_params, key=lambda s: int(s.split("_")[-1]))
-            self.linears = nn.ModuleList()
-            for name in names:
-                w = np.asarray(jax_params[name]["kernel"])
-                lin = nn.Linear(w.shape[0], w.shape[1])
-                with torch.no_grad():
-                    lin.weight.copy_(_tensor(w.T))
-                    lin.bias.copy_(_tensor(jax_params[name]["bias"]))
-                self.linears.append(lin)
+            self.linears = _linears(jax_params, names)
             self.omegas = list(omegas)
 
         def forward(self, x):
@@ -71,14 +78,7 @@ def make_tuner(jax_params, frequencies, period, omega_g):
             self.register_buffer("omega", _tensor(omega))  # (n, d), not trained
             self.phase = nn.Parameter(_tensor(jax_params["layers_0"]["phase"]))
             names = sorted((k for k in jax_params if k != "layers_0"), key=lambda s: int(s.split("_")[-1]))
-            self.linears = nn.ModuleList()
-            for name in names:
-                w = np.asarray(jax_params[name]["kernel"])
-                lin = nn.Linear(w.shape[0], w.shape[1])
-                with torch.no_grad():
-                    lin.weight.copy_(_tensor(w.T))
-                    lin.bias.copy_(_tensor(jax_params[name]["bias"]))
-                self.linears.append(lin)
+            self.linears = _linears(jax_params, names)
             self.omega_g = float(omega_g)
 
         def forward(self, x):

@@ -236,6 +236,17 @@ def fast_sincos(x) -> tuple[jax.Array, jax.Array]:
     return jnp.sin(x), jnp.cos(x)
 
 
+def _fast_or_exact(x, which: int, exact):
+    """Output ``which`` of the float32 sincos kernel (float16/bfloat16 via float32);
+    ``exact`` (``jnp.sin``/``jnp.cos``) for float64 and complex."""
+    x = _as_inexact(x)
+    if x.dtype == jnp.float32:
+        return _sincos_f32(x)[which]
+    if x.dtype in _LOW_PRECISION:
+        return _sincos_f32(x.astype(jnp.float32))[which].astype(x.dtype)
+    return exact(x)
+
+
 def fast_sin(x) -> jax.Array:
     """Elementwise sine; fast polynomial path for float32.
 
@@ -248,12 +259,7 @@ def fast_sin(x) -> jax.Array:
     Differentiable to any order via a ``custom_jvp`` (d/dx = :func:`fast_cos` of the
     same argument, reusing the range reduction).
     """
-    x = _as_inexact(x)
-    if x.dtype == jnp.float32:
-        return _sincos_f32(x)[0]
-    if x.dtype in _LOW_PRECISION:
-        return _sincos_f32(x.astype(jnp.float32))[0].astype(x.dtype)
-    return jnp.sin(x)
+    return _fast_or_exact(x, 0, jnp.sin)
 
 
 def fast_cos(x) -> jax.Array:
@@ -263,12 +269,7 @@ def fast_cos(x) -> jax.Array:
     ``FAST_SINE_MAX_ABS_ERR = 1.5e-7``; see module docstring).  Exactly even.
     float64/complex: ``jnp.cos(x)`` exactly.  Differentiable to any order.
     """
-    x = _as_inexact(x)
-    if x.dtype == jnp.float32:
-        return _sincos_f32(x)[1]
-    if x.dtype in _LOW_PRECISION:
-        return _sincos_f32(x.astype(jnp.float32))[1].astype(x.dtype)
-    return jnp.cos(x)
+    return _fast_or_exact(x, 1, jnp.cos)
 
 
 # ---------------------------------------------------------------------------
