@@ -20,9 +20,13 @@ RESULTS = ROOT / "results"
 PROFILES = ("quick", "paper")
 
 
-def parse_args(description: str, argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
+def parse_args(description: str, argv: Optional[Sequence[str]] = None,
+               profiles: Sequence[str] = PROFILES, extra=None) -> argparse.Namespace:
+    """``--profile``, ``--data``, ``--out``; ``extra(parser)`` adds an experiment's own flags."""
     p = argparse.ArgumentParser(description=description)
-    p.add_argument("--profile", choices=PROFILES, default=os.environ.get("PROFILE", "quick"))
+    if extra is not None:
+        extra(p)
+    p.add_argument("--profile", choices=tuple(profiles), default=os.environ.get("PROFILE", "quick"))
     p.add_argument("--data", type=Path, default=None, help="data root (default: $SPECTRAL_INR_DATA)")
     p.add_argument("--out", type=Path, default=RESULTS)
     return p.parse_args(argv)

@@ -38,23 +38,26 @@ def _hp(result: SweepResult) -> dict:
     return {k: jnp.asarray(v) for k, v in stacked.items()}
 
 
-def _gradients(fitter: Fitter, result: SweepResult, signal: Signal, params) -> np.ndarray:
+def _gradients(fitter: Fitter, result: SweepResult, signal: Signal, params, luma: str = "bt601") -> np.ndarray:
     grid = jnp.asarray(signal.grid())
 
     def one(p, ms, hp):
         model = fitter.model_fn(hp)
         apply = lambda x: model.apply({"params": p, **ms}, x)
-        return metrics.network_gradient(apply, grid, chunk_size=4096)
+        return metrics.network_gradient(apply, grid, chunk_size=4096, luma=luma)
 
     return np.asarray(jax.jit(jax.vmap(one))(params, result.state.model_state, _hp(result)))
 
 
 def evaluate(fitter: Fitter, result: SweepResult, signal: Union[Signal, Sequence[Signal]],
-             split: Optional[Sequence[np.ndarray]] = None, params=None) -> dict:
+             split: Optional[Sequence[np.ndarray]] = None, params=None, tuner_metric: bool = False) -> dict:
     """``{metric: [value per member]}`` plus the predictions under ``"_predictions"``.
 
     ``signal`` is shared by all members, or a list with one signal per member
-    (a sweep with ``member_targets=True``); all share one grid.
+    (a sweep with ``member_targets=True``); all share one grid.  With
+    ``tuner_metric=True`` images also get ``gradient_psnr_tuner``: the official
+    TUNER convention on the full image (``metrics.gradient_psnr(...,
+    convention="tuner")`` of the Rec. 709 gray output's gradient).
     """
     signals = list(signal) if isinstance(signal, (list, tuple)) else [signal] * len(result.members)
     signal = signals[0]
@@ -67,7 +70,12 @@ def evaluate(fitter: Fitter, result: SweepResult, signal: Union[Signal, Sequence
         out["_predictions"] = preds
         return out
     clipped = np.clip(preds, 0.0, 1.0)
-    grads = _gradients(fitter, result, signal, result.state.params if params is None else params)
+    params = result.state.params if params is None else params
+    grads = _gradients(fitter, result, signal, params)
+    if tuner_metric:
+        tuner_grads = grads if signal.channels == 1 else _gradients(fitter, result, signal, params, luma="bt709")
+        out["gradient_psnr_tuner"] = [float(metrics.gradient_psnr(g, t, convention="tuner"))
+                                      for g, t in zip(tuner_grads, targets)]
     h, w = signal.shape
     masks = {"": None}
     if split is not None:

@@ -37,8 +37,10 @@ __all__ = [
     "snr",
 ]
 
-# ITU-R BT.601 luma weights (same as OpenCV's RGB2GRAY).
-_LUMA = (0.299, 0.587, 0.114)
+# Luma weights: ITU-R BT.601 (OpenCV's RGB2GRAY; TUNER's ground-truth gray) and
+# Rec. 709 (mrnet's ``rgb_to_grayscale``, which TUNER applies to the network output).
+LUMA = {"bt601": (0.299, 0.587, 0.114), "bt709": (0.2126, 0.7152, 0.0722)}
+_LUMA = LUMA["bt601"]
 
 
 def _float(x):
@@ -115,27 +117,38 @@ def ssim(pred, target, data_range=1.0):
 # ---------------------------------------------------------------------------
 
 
-def grayscale(rgb, keepdims=False):
+def grayscale(rgb, keepdims=False, luma="bt601"):
     """Luma Y = 0.299 R + 0.587 G + 0.114 B over the last (channel) axis.
 
     ``rgb`` has shape ``(..., 3)`` or ``(..., 1)`` (one channel is passed
     through unchanged). The channel axis is dropped unless ``keepdims``.
+    ``luma="bt709"`` uses 0.2126, 0.7152, 0.0722 instead.
     """
     rgb = _float(rgb)
     c = rgb.shape[-1]
     if c == 1:
         gray = rgb[..., 0]
     elif c == 3:
-        w = jnp.asarray(_LUMA, rgb.dtype)
+        w = jnp.asarray(LUMA[luma], rgb.dtype)
         gray = rgb[..., 0] * w[0] + rgb[..., 1] * w[1] + rgb[..., 2] * w[2]
     else:
         raise ValueError(f"grayscale expects 1 or 3 channels, got {c}")
     return gray[..., None] if keepdims else gray
 
 
-def _sobel_xy(gray):
-    """Return (gx, gy): 3x3 Sobel responses with reflect-101 borders."""
-    p = jnp.pad(gray, 1, mode="reflect")  # reflect-101: ... c b | a b c ...
+_BORDERS = {"reflect101": "reflect", "reflect": "symmetric"}  # ours → numpy pad mode
+
+
+def _sobel_xy(gray, border="reflect101"):
+    """Return (gx, gy): 3x3 Sobel responses.
+
+    ``border="reflect101"``: ``… c b | a b c …`` (OpenCV's default, numpy's
+    ``reflect``); ``"reflect"``: ``… b a | a b …`` (skimage/scipy.ndimage
+    ``reflect``, numpy's ``symmetric``).
+    """
+    if border not in _BORDERS:
+        raise ValueError(f"border must be one of {tuple(_BORDERS)}, got {border!r}")
+    p = jnp.pad(gray, 1, mode=_BORDERS[border])
     # Derivative [-1, 0, 1] along one axis, smoothing [1, 2, 1] along the other.
     dx = p[:, 2:] - p[:, :-2]  # (H+2, W)
     gx = dx[:-2] + 2.0 * dx[1:-1] + dx[2:]
@@ -144,18 +157,19 @@ def _sobel_xy(gray):
     return gx, gy
 
 
-def sobel_magnitude(gray):
+def sobel_magnitude(gray, border="reflect101"):
     """Sobel gradient magnitude sqrt(gx^2 + gy^2) of a ``(H, W)`` image.
 
     gx = [1 2 1]^T (x) [-1 0 1] and gy = its transpose (correlation), with a
     reflect-101 border (numpy ``'reflect'`` pad == OpenCV BORDER_REFLECT_101
     == scipy.ndimage ``mode='mirror'``). Matches ``cv2.Sobel(ksize=3)``; for a
     smooth image gx ~= 8 * df/dx in per-pixel units. Requires H, W >= 2.
+    ``border="reflect"`` uses skimage's half-sample border instead.
     """
     gray = _float(gray)
     if gray.ndim != 2:
         raise ValueError(f"sobel_magnitude expects (H, W), got {gray.shape}")
-    gx, gy = _sobel_xy(gray)
+    gx, gy = _sobel_xy(gray, border)
     return jnp.sqrt(gx**2 + gy**2)
 
 
@@ -164,26 +178,45 @@ def _normalize_by_max(m):
     return m / jnp.maximum(jnp.max(m), jnp.finfo(m.dtype).tiny)
 
 
-@functools.partial(jax.jit, static_argnames=("quantize",))
-def gradient_psnr(pred_grad, target_image, mask=None, quantize=False):
+GRADIENT_PSNR_CONVENTIONS = ("ours", "tuner")
+
+
+def gradient_psnr(pred_grad, target_image, mask=None, quantize=False, convention="ours"):
     """TUNER's gradient PSNR (dB) between a network gradient and the image's.
 
-    Ground truth: g = S / max(S), S = sobel_magnitude(grayscale(target_image)).
-    Prediction:   p = |pred_grad| / max |pred_grad|, where ``pred_grad`` of
-    shape ``(H, W, 2)`` = (df/dy, df/dx) is the network's coordinate gradient
-    of its grayscale output in per-pixel units (see ``network_gradient``).
-    Result: 10 log10(1 / mean((p - g)^2)), the mean taken over pixels where
-    ``mask`` (``(H, W)`` bool) is True, or all pixels. Maxima are taken over
-    the full image regardless of the mask. Only the *shape* of the gradient
-    magnitude is compared (both maps are max-normalized), so the Sobel
-    scale factor (~8) does not matter.
+    ``pred_grad``: ``(H, W, 2)`` = (df/dy, df/dx), the network's coordinate
+    gradient of its grayscale output in per-pixel units (see
+    ``network_gradient``); ``target_image``: ``(H, W)``, ``(H, W, 1)`` or
+    ``(H, W, 3)``.  Two conventions:
 
-    ``target_image``: ``(H, W)``, ``(H, W, 1)`` or ``(H, W, 3)``.
+    ``"ours"`` (default): g = S / max S, S = Sobel magnitude of the BT.601 gray
+    target with a reflect-101 border; p = |pred_grad| / max |pred_grad|;
+    10 log10(1 / mean((p − g)²)) over the pixels where ``mask`` (``(H, W)``
+    bool) is True, or all pixels (maxima always over the full image).
+    ``quantize=True`` rounds p to 8-bit levels.
 
-    The official TUNER code quantizes the normalized prediction to 8 bits
-    (in float16) before comparing; by default we do NOT quantize. With
-    ``quantize=True`` p is rounded to 8-bit levels: round(255 p) / 255.
+    ``"tuner"``: the official TUNER metric (DianaPat/TUNER
+    ``training/handler_base.py``: ``log_gradmagnitude`` + ``log_grad_psnr``).
+    p = ⌊255·(|∇| − min)/(max − min)⌋/255 (min-max normalised, then truncated to
+    8 bits as Pillow's float → 'L' conversion does), g = S / max S with
+    skimage's Sobel (half-sample ``reflect`` border), both cast to float16, the
+    squared difference and the PSNR taken in float16, over the full image
+    (``mask`` and ``quantize`` must be left unset).  The official code feeds
+    it the gradient of the Rec. 709 gray output (``network_gradient(...,
+    luma="bt709")``) against a BT.601 gray target, in domain rather than pixel
+    units (the same up to one scale factor on square images, which the
+    normalisation removes).
     """
+    if convention not in GRADIENT_PSNR_CONVENTIONS:
+        raise ValueError(f"convention must be one of {GRADIENT_PSNR_CONVENTIONS}, got {convention!r}")
+    if convention == "tuner":
+        if mask is not None or quantize:
+            raise ValueError("the 'tuner' convention is defined on the full image, without mask or quantize")
+        return _gradient_psnr_tuner(pred_grad, target_image)
+    return _gradient_psnr_ours(pred_grad, target_image, mask=mask, quantize=quantize)
+
+
+def _target_gray(pred_grad, target_image):
     pred_grad = _float(pred_grad)
     target_image = _float(target_image)
     if target_image.ndim == 3:
@@ -196,6 +229,12 @@ def gradient_psnr(pred_grad, target_image, mask=None, quantize=False):
         raise ValueError(
             f"pred_grad shape {pred_grad.shape} != {target_gray.shape + (2,)}"
         )
+    return pred_grad, target_gray
+
+
+@functools.partial(jax.jit, static_argnames=("quantize",))
+def _gradient_psnr_ours(pred_grad, target_image, mask=None, quantize=False):
+    pred_grad, target_gray = _target_gray(pred_grad, target_image)
     g = _normalize_by_max(sobel_magnitude(target_gray))
     p = _normalize_by_max(jnp.sqrt(jnp.sum(pred_grad**2, axis=-1)))
     if quantize:
@@ -211,8 +250,21 @@ def gradient_psnr(pred_grad, target_image, mask=None, quantize=False):
     return _psnr_from_mse(err, 1.0)
 
 
+@jax.jit
+def _gradient_psnr_tuner(pred_grad, target_image):
+    pred_grad, target_gray = _target_gray(pred_grad, target_image)
+    g = _normalize_by_max(sobel_magnitude(target_gray, border="reflect"))
+    mag = jnp.sqrt(jnp.sum(pred_grad**2, axis=-1))
+    lo, hi = jnp.min(mag), jnp.max(mag)
+    levels = jnp.clip(jnp.floor(255.0 * (mag - lo) / jnp.maximum(hi - lo, jnp.finfo(mag.dtype).tiny)), 0, 255)
+    half = jnp.float16
+    sq = (levels.astype(half) / half(255) - g.astype(half)) ** 2
+    err = jnp.mean(sq.astype(jnp.float32)).astype(half)   # numpy: float16 mean, float32 accumulator
+    return (half(20) * jnp.log10(half(1) / jnp.sqrt(err))).astype(jnp.float32)
+
+
 def network_gradient(
-    apply_fn: Callable, coords, chunk_size: Optional[int] = None
+    apply_fn: Callable, coords, chunk_size: Optional[int] = None, luma: str = "bt601"
 ):
     """Per-pixel gradient (df/dy, df/dx) of a field's grayscale output.
 
@@ -224,6 +276,7 @@ def network_gradient(
     the coordinates is converted to per-pixel units by the chain rule:
     df/di = df/dy * 2/(H-1), df/dj = df/dx * 2/(W-1). Returns ``(H, W, 2)``.
     ``chunk_size`` evaluates points in chunks (``jax.lax.map``) to bound memory.
+    ``luma`` picks the gray weights of a 3-channel output (see ``grayscale``).
     """
     coords = _float(coords)
     if coords.ndim != 3 or coords.shape[-1] != 2:
@@ -232,7 +285,7 @@ def network_gradient(
 
     def f(p):
         out = _float(apply_fn(p[None]))[0]
-        return out if out.ndim == 0 else grayscale(out)
+        return out if out.ndim == 0 else grayscale(out, luma=luma)
 
     grad_f = jax.grad(f)
     pts = coords.reshape(-1, 2)
@@ -253,10 +306,16 @@ def gradient_psnr_of_model(
     mask=None,
     quantize=False,
     chunk_size: Optional[int] = None,
+    convention: str = "ours",
 ):
-    """``gradient_psnr(network_gradient(apply_fn, coords), target_image, mask)``."""
-    grad = network_gradient(apply_fn, coords, chunk_size=chunk_size)
-    return gradient_psnr(grad, target_image, mask=mask, quantize=quantize)
+    """``gradient_psnr(network_gradient(apply_fn, coords), target_image, mask)``.
+
+    With ``convention="tuner"`` the network's gray output uses TUNER's Rec. 709
+    weights, as the official code does.
+    """
+    luma = "bt709" if convention == "tuner" else "bt601"
+    grad = network_gradient(apply_fn, coords, chunk_size=chunk_size, luma=luma)
+    return gradient_psnr(grad, target_image, mask=mask, quantize=quantize, convention=convention)
 
 
 # ---------------------------------------------------------------------------

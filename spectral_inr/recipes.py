@@ -13,15 +13,16 @@ from typing import Callable, Optional
 
 import optax
 
-from spectral_inr import models, optim
+from spectral_inr import models, optim, protocols
 from spectral_inr.models import presets
 from spectral_inr.models import tuner_frequencies
 from spectral_inr.signals import Signal
 
 SIGNAL_MODELS = ("siren", "siren2", "finer", "tuner", "ffn")
-DEFAULT_LR = {"siren": 1e-4, "siren2": 1e-4, "finer": 1e-4, "tuner": 5e-4, "ffn": 1e-3}
-DEFAULT_OMEGA0 = 30.0
-AUDIO_FIRST_OMEGA0 = 3000.0   # SIREN audio (Sitzmann et al. 2020; SIREN² baseline)
+_TUNER, _AUDIO = protocols.TUNER_KODAK["official"], protocols.SIREN2_AUDIO["official"]
+DEFAULT_LR = {"siren": _AUDIO.lr, "siren2": _AUDIO.lr, "finer": _AUDIO.lr, "tuner": _TUNER.lr, "ffn": 1e-3}
+DEFAULT_OMEGA0 = _TUNER.omega_g
+AUDIO_FIRST_OMEGA0 = _AUDIO.siren_first_omega0   # SIREN audio (Sitzmann et al. 2020; SIREN² baseline)
 
 
 def model_fn(name: str, signal: Signal, *, width: Optional[int] = None, depth: Optional[int] = None,
@@ -77,9 +78,10 @@ def optimizer_fn(name: str, model_fn: Callable, *, learned_bounds: bool = False)
 
 
 def regularizer_fn(name: str, *, learned_bounds: bool = False) -> Optional[Callable]:
-    """TUNER's learned-bounds penalty ``λ·mean c`` (``λ = 2e-5``), else ``None``."""
+    """TUNER's learned-bounds penalty (the protocol's ``λ·Σ c``, ``λ = 2e-5``), else ``None``."""
     if name == "tuner" and learned_bounds:
-        return lambda params, hp: optim.learned_bounds_penalty(params)
+        return lambda params, hp: optim.learned_bounds_penalty(params, _TUNER.learned_lambda,
+                                                               reduction=_TUNER.learned_penalty)
     return None
 
 
@@ -91,3 +93,45 @@ def fitter(name: str, signal: Signal, *, batch_size: Optional[int] = None, shuff
     lb = model_kwargs.get("learned_bounds", False)
     return Fitter(mfn, optimizer_fn(name, mfn, learned_bounds=lb), regularizer=regularizer_fn(name, learned_bounds=lb),
                   batch_size=batch_size, shuffle=shuffle)
+
+
+TUNER_PROTOCOL_METHODS = ("tuner", "tuner-learned", "tuner-siren")
+
+
+def tuner_protocol_fitter(protocol, method: str, out_features: int = 3):
+    """The engine's Fitter for a :class:`~spectral_inr.protocols.TunerKodak` protocol.
+
+    ``"tuner"``: the reference frequency list, ``init_bounds`` at init and the
+    ``clamp_bounds`` projection after every Adam step; ``"tuner-learned"``: the
+    same network with learned bounds (initialised to ``init_bounds``) and the
+    ``learned_penalty`` regulariser; ``"tuner-siren"``: the paper's SIREN baseline
+    (uniform frozen integer frequencies up to ``baseline_bandlimit``, unbounded
+    SIREN hidden layer, Adam ``baseline_lr``).  The learning rate is read from
+    ``hp["lr"]`` (default: the protocol's).
+    """
+    from spectral_inr.train import Fitter
+
+    p = protocol
+    if method not in TUNER_PROTOCOL_METHODS:
+        raise ValueError(f"method must be one of {TUNER_PROTOCOL_METHODS}, got {method!r}")
+    if method == "tuner-siren":
+        freqs = tuner_frequencies.uniform_frequencies(p.width, p.baseline_bandlimit)
+        model = models.TunerSiren(out_features, freqs, period=p.period, width=p.width, depth=p.depth,
+                                  omega0=p.omega_g)
+        adam = lambda hp: optax.inject_hyperparams(optax.adam)(learning_rate=hp.get("lr", p.baseline_lr))
+        return Fitter(lambda hp: model, adam, batch_size=p.batch_size, shuffle=p.shuffle)
+    if p.frequencies != "reference":
+        raise ValueError(f"unknown frequency list {p.frequencies!r}")
+    learned = method == "tuner-learned"
+    model = models.Tuner(out_features, tuner_frequencies.reference_frequencies(n=p.width), low_limit=p.low_limit,
+                         period=p.period, width=p.width, depth=p.depth, omega_g=p.omega_g, c_low=p.init_bounds[0],
+                         c_high=p.init_bounds[1], c_deep=p.c_deep, phase_init=p.phase_init, learned_bounds=learned)
+    adam = lambda hp: optax.inject_hyperparams(optax.adam)(learning_rate=hp.get("lr", p.lr))
+    if learned:
+        reg = lambda params, hp: optim.learned_bounds_penalty(params, p.learned_lambda, reduction=p.learned_penalty)
+        return Fitter(lambda hp: model, adam, regularizer=reg, batch_size=p.batch_size, shuffle=p.shuffle)
+    groups = models.tuner_bound_groups(model)
+    clamp = optim.tuner_bounds(groups, c_low=p.clamp_bounds[0], c_high=p.clamp_bounds[1], c_deep=p.c_deep,
+                               omega_g=p.omega_g)
+    return Fitter(lambda hp: model, lambda hp: optax.chain(adam(hp), clamp), batch_size=p.batch_size,
+                  shuffle=p.shuffle)

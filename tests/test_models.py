@@ -65,6 +65,7 @@ SMALL = {
     "siren2": dict(out_features=3, width=16, depth=2, noise_scales=(5.0, 0.3)),
     "finer": dict(out_features=3, width=16, depth=2, first_bias_scale=2.0),
     "tuner": dict(out_features=3, frequencies=tf.sampled_frequencies(24, 8, 3), low_limit=3, width=16),
+    "tuner-siren": dict(out_features=3, bandlimit=4, width=16),
     "ffn": dict(out_features=3, width=16, depth=2, num_features=16),
     "harmonic": dict(hidden=(16, 8), max_freqs=(5.0, 3.0)),
 }
@@ -81,7 +82,7 @@ def _out_dim(name):
 
 
 def test_registry_has_exactly_the_documented_names():
-    assert set(MODELS) == {"siren", "tuner", "siren2", "finer", "harmonic", "ffn"}
+    assert set(MODELS) == {"siren", "tuner", "tuner-siren", "siren2", "finer", "harmonic", "ffn"}
 
 
 @pytest.mark.parametrize("name", sorted(SMALL))
@@ -360,10 +361,21 @@ def test_spectral_centroid_image_matches_numpy():
         per_channel.append(np.mean((mag * freqs).sum(1) / mag.sum(1)))
     expected = 2 * np.mean(per_channel) / 3
     assert spectral_centroid(img) == pytest.approx(expected, rel=1e-10)
+
+
+def test_siren2_image_scales_follow_learn_images():
+    """learn_images.py: centroid of the flattened (H·W, C) pixels in [−1, 1], then SC/n_ch."""
+    img = np.random.default_rng(3).random((12, 20, 3))
+    flat = (2 * img - 1).reshape(-1, 3)
+    freqs = np.fft.rfftfreq(flat.shape[0], d=1)
+    per_channel = []
+    for c in range(3):
+        mag = np.abs(np.fft.rfft(flat[:, c]))
+        per_channel.append((mag * freqs).sum() / mag.sum())
+    sc = 2 * np.mean(per_channel) / 3
     s0, s1 = siren2_noise_scales(img, "image")
-    r = expected / math.sqrt(3)
-    assert s0 == pytest.approx(50 * (1 - math.exp(-5 * r)), rel=1e-10)
-    assert s1 == pytest.approx(0.4 * r, rel=1e-10)
+    assert s0 == pytest.approx(50 * (1 - math.exp(-5 * sc / 3)), rel=1e-10)
+    assert s1 == pytest.approx(0.4 * sc / 3, rel=1e-10)
 
 
 def test_siren2_noise_scales_grey_image_2d_equals_single_channel():
@@ -386,25 +398,38 @@ def test_spectral_centroid_2d_array_is_multichannel_audio():
 
 
 def test_reference_frequencies():
-    k = np.asarray(tf.reference_frequencies())
-    assert k.shape == (416, 2) and k.dtype.kind == "i"
-    assert tuple(k[-2]) == (1, 0) and tuple(k[-1]) == (0, 1)
-    assert np.all((k[:, 0] > 0) | ((k[:, 0] == 0) & (k[:, 1] > 0)))
-    # The list keeps the duplicates of the mirrored low band (0 and −0): the axis
-    # frequencies (k,0), (0,k), k = 1..7, appear twice, and e1, e2 are appended again.
-    low = {(x, y) for x in range(1, 8) for y in range(-7, 8)} | {(0, y) for y in range(1, 8)}
-    high_vals = [13 * i for i in range(1, 13)]
-    high = {(x, y) for x in high_vals for y in high_vals + [-v for v in high_vals]}
-    assert {tuple(r) for r in k.tolist()} == low | high
-    assert len(low | high) == 400
-    counts = {}
-    for r in map(tuple, k.tolist()):
-        counts[r] = counts.get(r, 0) + 1
-    dup = {r: c for r, c in counts.items() if c > 1}
-    assert dup == {**{(v, 0): 2 for v in range(2, 8)}, **{(0, v): 2 for v in range(2, 8)}, (1, 0): 3, (0, 1): 3}
-    assert np.sum(np.abs(k).max(1) <= tf.REFERENCE_LOW_LIMIT) == 126 + 2
+    """The official list (train_mrnet.py init_freqs), rebuilt here by hand."""
+    xy = np.asarray(tf.reference_frequencies(order="xy"))
+    assert xy.shape == (416, 2) and xy.dtype.kind == "i"
+    # low block: x over [0..7, -0..-7], y likewise; kept x > 0 or (x == 0, y > 0)
+    low_1d = list(range(8)) + [-v for v in range(8)]
+    low = [(x, y) for x in low_1d for y in low_1d if x > 0 or (x == 0 and y > 0)]
+    high_1d = [13 * i for i in range(13)] + [-13 * i for i in range(13)]
+    high = [(x, y) for x in high_1d for y in high_1d if x > 0 or (x == 0 and y > 0)]
+    assert len(low) == 126 and len(high) == 336
+    assert [tuple(r) for r in xy.tolist()] == low + high[:288] + [(1, 0), (0, 1)]
+    # the 288 kept high rows stop inside x = 143: (156, ·) is never used
+    assert xy[:, 0].max() == 143 and np.sum(xy[:, 0] == 143) == 288 - 12 - 26 * 10
+    # our (y, x) order swaps every pair
+    yx = np.asarray(tf.reference_frequencies())
+    np.testing.assert_array_equal(yx, xy[:, ::-1])
+    assert np.sum(np.abs(yx).max(1) <= tf.REFERENCE_LOW_LIMIT) == 126 + 2
+    assert tf.REFERENCE_LOW_LIMIT == 10  # config_init.yml block_limits
     with pytest.raises(ValueError):
         tf.reference_frequencies(n=500)
+    with pytest.raises(ValueError):
+        tf.reference_frequencies(order="zx")
+
+
+def test_uniform_frequencies():
+    k = np.asarray(tf.uniform_frequencies(416, 85, order="xy"))
+    assert k.shape == (416, 2) and len({tuple(r) for r in k.tolist()}) == 416
+    assert k[:, 0].min() >= 0 and k[:, 0].max() <= 85 and np.abs(k[:, 1]).max() <= 85
+    # uniform over the 86·171 box: the mean of x is ≈ 42.5 (std of the mean ≈ 24.8/√416 ≈ 1.2)
+    assert abs(k[:, 0].mean() - 42.5) < 5 and abs(k[:, 1].mean()) < 10
+    np.testing.assert_array_equal(np.asarray(tf.uniform_frequencies(416, 85)), k[:, ::-1])
+    with pytest.raises(ValueError, match="at most"):
+        tf.uniform_frequencies(100, 3)
 
 
 def test_sampled_frequencies():
@@ -451,7 +476,13 @@ def test_tuner_frequencies_frozen_phases_trained():
     params = _init(model, x)
     assert set(params["params"]["layers_0"]) == {"phase"}
     phase0 = np.asarray(params["params"]["layers_0"]["phase"])
-    assert np.all(np.abs(phase0) <= np.pi / 2) and np.abs(phase0).max() > 0.8 * np.pi / 2
+    bound = 1 / math.sqrt(2)  # train_mrnet.py: Initializer(bias_init=False) keeps PyTorch's U(±1/√fan_in)
+    assert np.all(np.abs(phase0) <= bound) and np.abs(phase0).max() > 0.8 * bound
+    half_pi = _init(Tuner(out_features=1, width=16, phase_init="half-pi", **TUNER_SMALL), x)
+    ph = np.asarray(half_pi["params"]["layers_0"]["phase"])
+    assert np.all(np.abs(ph) <= np.pi / 2) and np.abs(ph).max() > 0.8 * np.pi / 2
+    with pytest.raises(ValueError, match="phase_init"):
+        Tuner(out_features=1, width=16, phase_init="zeros", **TUNER_SMALL)
     tx = optax.adam(1e-2)
     state = tx.init(params)
 

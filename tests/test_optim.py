@@ -354,12 +354,17 @@ def test_learned_bounds_penalty_by_hand():
     c = np.concatenate([_softplus64(rho1), _softplus64(rho2)])
     assert c.size == 64 + 8
     for lam in (2e-5, 0.3):
-        expected = lam * c.mean()
+        expected = lam * c.sum()  # the paper's L_reg = Σ_j |c_j|
         assert float(learned_bounds_penalty(params, lam)) == pytest.approx(expected, rel=1e-5)
         assert float(learned_bounds_penalty({"params": params}, lam)) == pytest.approx(expected, rel=1e-5)
-    assert float(learned_bounds_penalty(params)) == pytest.approx(2e-5 * c.mean(), rel=1e-5)
-    # gradient: λ·sigmoid(ρ)/N on every ρ, nothing on the kernels
-    g = jax.grad(lambda q: learned_bounds_penalty(q, 0.3))(params)
+        assert float(learned_bounds_penalty(params, lam, reduction="mean")) == pytest.approx(lam * c.mean(), rel=1e-5)
+    assert float(learned_bounds_penalty(params)) == pytest.approx(2e-5 * c.sum(), rel=1e-5)
+    with pytest.raises(ValueError, match="reduction"):
+        learned_bounds_penalty(params, reduction="max")
+    # sum: gradient λ·sigmoid(ρ) on every ρ; mean: divided by N; nothing on the kernels
+    g_sum = jax.grad(lambda q: learned_bounds_penalty(q, 0.3))(params)
+    np.testing.assert_allclose(g_sum["layers_1"]["bound"], 0.3 / (1 + np.exp(-rho1.astype(np.float64))), rtol=1e-5)
+    g = jax.grad(lambda q: learned_bounds_penalty(q, 0.3, reduction="mean"))(params)
     np.testing.assert_allclose(g["layers_1"]["bound"], 0.3 / c.size / (1 + np.exp(-rho1.astype(np.float64))),
                                rtol=1e-5)
     assert np.all(np.asarray(g["layers_1"]["kernel"]) == 0)

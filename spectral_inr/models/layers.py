@@ -77,7 +77,9 @@ class IntegerFrequencyEncoding(nn.Module):
 
     The integer frequencies are a static attribute (a tuple of tuples), so they
     are not a parameter and cannot be trained; the phases ``φ`` are trained and
-    start ``~ U(−π/2, π/2)`` as in the TUNER code.  Every neuron is periodic
+    start ``~ phase_init`` (here ``U(−π/2, π/2)``, the TUNER ``Initializer``'s
+    default; :func:`~spectral_inr.models.Tuner` passes the official run's
+    PyTorch default ``U(±1/√d)``).  Every neuron is periodic
     with period ``p`` along each axis; ``p = 3 > 2`` keeps the two ends of
     ``linspace(−1, 1)`` distinct (``p = 2`` would alias them).
     """

@@ -56,18 +56,38 @@ def Siren(out_features: int = 3, width: int = 256, depth: int = 3, omega0: float
     return _siren_stack(out_features, width, depth, omega0, first_omega0, act.sine)
 
 
-def Siren2(out_features: int = 3, width: int = 256, depth: int = 3, omega0: float = 30.0,
-           first_omega0: float = 30.0, noise_scales: Sequence[float] = (0.0, 0.0)) -> SinusoidalMLP:
-    """SIREN² / WINNER (arXiv 2509.09719): SIREN whose layer-0 and layer-1 kernels get
-    Gaussian noise ``N(0, (S/ω0)²)`` at init, ``S = (S0, S1)``; biases untouched.
+SIREN2_SCHEMES = ("repo", "notebook")
+SIREN2_NOTEBOOK_DECAY = 100.0   # WINNER_play_with_weights.ipynb: SIREN_square(a=100)
 
-    Use :func:`siren2_for_signal` to take ``(S0, S1)`` from the target's spectral centroid.
+
+def Siren2(out_features: int = 3, width: int = 256, depth: int = 3, omega0: float = 30.0,
+           first_omega0: float = 30.0, noise_scales: Sequence[float] = (0.0, 0.0), scheme: str = "repo",
+           decay: float = SIREN2_NOTEBOOK_DECAY) -> SinusoidalMLP:
+    """SIREN² / WINNER (arXiv 2509.09719): SIREN with Gaussian noise added to the
+    uniform kernels at init; biases untouched.  Two schemes of the authors' code:
+
+    * ``"repo"`` (``modules/networks.py`` ``SIREN_square``): layer-0 and layer-1
+      kernels get ``N(0, (S/ω0)²)``, ``S = noise_scales = (S0, S1)``.  Use
+      :func:`siren2_for_signal` to take ``(S0, S1)`` from the target's spectral
+      centroid.
+    * ``"notebook"`` (``WINNER_play_with_weights.ipynb``, "official
+      implementation of SIREN^2"): no noise on the input layer; hidden kernel
+      ``k = 0 … depth − 1`` (``net[2], net[4], …``, the last being the linear
+      output) gets std ``S0 / decay^k`` — ``S0 = noise_scales[0]`` is the std
+      itself (the notebook suggests ``1/ω0`` for audio), ``decay = a = 100``;
+      ``noise_scales[1]`` is unused.  The notebook's audio default is
+      ``first_omega0 = 3000``.
     """
+    if scheme not in SIREN2_SCHEMES:
+        raise ValueError(f"scheme must be one of {SIREN2_SCHEMES}, got {scheme!r}")
     s0, s1 = noise_scales
     if any(_is_number(s) and s < 0 for s in (s0, s1)):
         raise ValueError(f"noise scales must be >= 0, got {noise_scales}")
-    return _siren_stack(out_features, width, depth, omega0, first_omega0, act.sine,
-                        noise_stds=(s0 / omega0, s1 / omega0))
+    if scheme == "repo":
+        stds = (s0 / omega0, s1 / omega0)
+    else:
+        stds = (0.0,) + tuple(s0 / decay ** k for k in range(depth))
+    return _siren_stack(out_features, width, depth, omega0, first_omega0, act.sine, noise_stds=stds)
 
 
 def siren2_for_signal(signal, kind: str, **kwargs) -> SinusoidalMLP:
@@ -96,15 +116,16 @@ TUNER_C_DEEP = 1.0                    # deeper hidden layers: one scalar bound (
 
 def Tuner(out_features: int = 3, frequencies: Optional[Sequence[Sequence[int]]] = None, *,
           bandlimit: Optional[int] = None, low_limit: Optional[int] = None, n_frequencies: int = 416,
-          period: float = 3.0, width: int = 416, depth: int = 1, omega_g: float = TUNER_OMEGA_G,
+          period: Optional[float] = None, width: int = 416, depth: int = 1, omega_g: float = TUNER_OMEGA_G,
           c_low: float = TUNER_C_LOW, c_high: float = TUNER_C_HIGH, c_deep: float = TUNER_C_DEEP,
           hidden_init: str = "normal", learned_bounds: bool = False, dim: int = 2,
-          seed: int = 0) -> SinusoidalMLP:
+          seed: int = 0, phase_init: str = "official") -> SinusoidalMLP:
     """TUNER (Novello et al., arXiv 2407.21121).
 
     Input layer ``sin(2π·k·x/p + φ)`` with frozen integer ``k`` (explicit
     ``frequencies``; else sampled with ``bandlimit``; else the authors'
-    416-neuron list), then ``depth`` hidden layers ``sin(ω_G(Wx+b))`` and a
+    416-neuron list with its low limit 10), period ``p`` (default: 4, the
+    official config's, with the authors' list; 3, the ablation scripts', otherwise), then ``depth`` hidden layers ``sin(ω_G(Wx+b))`` and a
     linear output.  The first hidden matrix starts ``W_j· ~ N(0, (0.3·c_j/ω_G)²)``
     (``hidden_init="normal"``) or SIREN-uniform (``"siren"``), with ``c_j = c_low``
     for input frequencies ``|k|∞ ≤ low_limit`` and ``c_high`` otherwise.
@@ -112,10 +133,17 @@ def Tuner(out_features: int = 3, frequencies: Optional[Sequence[Sequence[int]]] 
     Bounds ``|ω_G·W_ij| ≤ c_j`` are kept by :func:`spectral_inr.optim.tuner_bounds`
     (with :func:`tuner_bound_groups`) or, with ``learned_bounds=True``, by the
     reparametrisation ``W = c_j·tanh(ω_G·V)/ω_G`` with trainable ``c_j``.
+
+    Phases start as PyTorch's default bias ``U(±1/√d)`` (``phase_init="official"``:
+    DianaPat/TUNER ``train_mrnet.py`` builds its ``Initializer`` with
+    ``bias_init=False``) or ``U(±π/2)`` (``"half-pi"``: the ``Initializer``'s
+    own default, ``initialize_bias``).
     """
+    if period is None:
+        period = 4.0 if frequencies is None and bandlimit is None else 3.0
     if frequencies is None:
         if bandlimit is None:
-            frequencies = tf.reference_frequencies()
+            frequencies = tf.reference_frequencies(n=n_frequencies)
             low_limit = tf.REFERENCE_LOW_LIMIT if low_limit is None else low_limit
         else:
             low_limit = max(1, bandlimit // 3) if low_limit is None else low_limit
@@ -125,7 +153,7 @@ def Tuner(out_features: int = 3, frequencies: Optional[Sequence[Sequence[int]]] 
     frequencies = tuple(tuple(int(v) for v in k) for k in frequencies)
     _check_positive(out_features=out_features, width=width, depth=depth, omega_g=omega_g, period=period)
     rows = tf.row_bounds(frequencies, low_limit, c_low, c_high)
-    layers = [IntegerFrequencyEncoding(frequencies, period, low_limit=low_limit)]
+    layers = [IntegerFrequencyEncoding(frequencies, period, low_limit=low_limit, phase_init=_phase_init(phase_init))]
     for i in range(depth):
         bound = (tuple(rows.tolist()) if i == 0 else float(c_deep))
         if learned_bounds:
@@ -141,6 +169,35 @@ def Tuner(out_features: int = 3, frequencies: Optional[Sequence[Sequence[int]]] 
                 raise ValueError(f"hidden_init must be 'normal' or 'siren', got {hidden_init!r}")
             layers.append(SineLayer(width, omega_g, act.sine, kernel))
     layers.append(SineLayer(out_features, None, kernel_init=inits.siren_hidden_uniform(omega_g)))
+    return SinusoidalMLP(tuple(layers))
+
+
+TUNER_PHASE_INITS = {"official": inits.torch_default_bias, "half-pi": inits.uniform_bias(np.pi / 2)}
+
+
+def _phase_init(name: str):
+    try:
+        return TUNER_PHASE_INITS[name]
+    except KeyError:
+        raise ValueError(f"phase_init must be one of {tuple(TUNER_PHASE_INITS)}, got {name!r}") from None
+
+
+def TunerSiren(out_features: int = 3, frequencies: Optional[Sequence[Sequence[int]]] = None, *,
+               bandlimit: int = 85, period: float = 4.0, width: int = 416, depth: int = 1,
+               omega0: float = 30.0, seed: int = 0) -> SinusoidalMLP:
+    """TUNER's SIREN baseline (DianaPat/TUNER ``train_siren.py``): frozen integer
+    input frequencies ``sin(2π⟨k, x⟩/p + φ)`` drawn uniformly from the half box
+    up to ``bandlimit`` (:func:`tuner_frequencies.uniform_frequencies`), then
+    ``depth`` SIREN layers ``sin(ω0(Wx + b))`` with ``W ~ U(±√(6/n)/ω0)``, no
+    bounds, and a linear output.  Phases start ``U(±1/√d)`` (PyTorch's default).
+    """
+    if frequencies is None:
+        frequencies = tf.uniform_frequencies(width, bandlimit, seed=seed)
+    frequencies = tuple(tuple(int(v) for v in k) for k in frequencies)
+    _check_positive(out_features=out_features, width=width, depth=depth, omega0=omega0, period=period)
+    layers = [IntegerFrequencyEncoding(frequencies, period, phase_init=inits.torch_default_bias)]
+    layers += [SineLayer(width, omega0, act.sine, inits.siren_hidden_uniform(omega0)) for _ in range(depth)]
+    layers.append(SineLayer(out_features, None, kernel_init=inits.siren_hidden_uniform(omega0)))
     return SinusoidalMLP(tuple(layers))
 
 

@@ -2,11 +2,12 @@
 from __future__ import annotations
 
 from spectral_inr.models.harmonic import HarmonicMLP
-from spectral_inr.models.presets import Finer, FourierFeatureMLP, Siren, Siren2, Tuner
+from spectral_inr.models.presets import Finer, FourierFeatureMLP, Siren, Siren2, Tuner, TunerSiren
 
 MODELS = {
     "siren": Siren,
     "tuner": Tuner,
+    "tuner-siren": TunerSiren,
     "siren2": Siren2,
     "finer": Finer,
     "harmonic": HarmonicMLP,

@@ -1,22 +1,25 @@
 """SIREN²'s noise scales from a target's spectral centroid (arXiv 2509.09719).
 
-Following the authors' code (``modules/networks.py``): the centroid of the
-rFFT magnitude with ``rfftfreq(d=1)`` (cycles per sample, in ``[0, ½]``) is
-taken along the last signal axis — for images per row, then averaged over
-rows — for each channel, averaged over channels, doubled to lie in ``[0, 1]``
-and divided by the channel count ``n_ch``:
+:func:`spectral_centroid` is the authors' ``modules/networks.py``
+``spectral_centroid``: the centroid of the rFFT magnitude with
+``rfftfreq(d=1)`` (cycles per sample, in ``[0, ½]``) along the last signal axis
+(per row for an ``(H, W, C)`` array, then averaged over rows), for each
+channel, averaged over channels, doubled to lie in ``[0, 1]`` and divided by
+the channel count: ``SC = 2 · mean_c(centroid_c) / n_ch``.
 
-    SC = 2 · mean_c(centroid_c) / n_ch.
+:func:`noise_scales` feeds it what the official scripts feed it and uses
+``SC/n_ch`` as their ``SIREN_square.set_noise_scales`` does:
 
-The scales then use ``SC/√n_ch``:
+    audio:  S0 = 3500·(1 − exp(−7·SC/n_ch)),  S1 = 3·SC/n_ch
+    images: S0 = 50·(1 − exp(−5·SC/n_ch)),    S1 = 0.4·SC/n_ch
 
-    audio:  S0 = 3500·(1 − exp(−7·SC/√n_ch)),  S1 = 3·SC/√n_ch
-    images: S0 = 50·(1 − exp(−5·SC/√n_ch)),    S1 = 0.4·SC/√n_ch
+* audio (``learn_audios.py``): the peak-normalised waveform, ``(n, 1)``;
+* images (``learn_images.py``): the *flattened* ``(H·W, C)`` pixels scaled to
+  ``[−1, 1]`` (torchvision ``Normalize(0.5, 0.5)``), so the rFFT runs over the
+  row-major pixel sequence, not per row.
 
-For mono audio (``n_ch = 1``, the paper's audio runs) this is exactly the
-published formula.  Note that a summary of the paper writes ``SC/n_ch``; the
-code's ``/n_ch`` inside the centroid and ``/√n_ch`` in the scales is what
-produced the published numbers, so that is what we implement.
+(The repository's first commit divided by ``√n_ch``; commit c3c9f0d replaced
+it with ``n_ch``.  For mono audio the two agree.)
 """
 from __future__ import annotations
 
@@ -52,18 +55,20 @@ def spectral_centroid(signal) -> float:
 def noise_scales(signal, kind: str) -> tuple[float, float]:
     """``(S0, S1)`` for ``kind`` in ``{"audio", "image"}`` from the target signal.
 
-    Audio is ``(n,)`` or ``(n, C)``; images are ``(H, W, C)`` (or ``(H, W)``).
+    Audio is ``(n,)`` or ``(n, C)`` (as fitted); images are ``(H, W, C)`` or
+    ``(H, W)`` with values in ``[0, 1]`` (mapped to ``[−1, 1]`` and flattened,
+    as the official image script does).
     """
-    x = np.asarray(signal)
+    x = np.asarray(signal, dtype=np.float64)
     if kind == "audio":
         a, rate, slope = AUDIO_CONSTANTS
         x = x[:, None] if x.ndim == 1 else x
     elif kind == "image":
         a, rate, slope = IMAGE_CONSTANTS
         x = x[..., None] if x.ndim == 2 else x
+        x = (2.0 * x - 1.0).reshape(-1, x.shape[-1])
     else:
         raise ValueError(f"kind must be 'audio' or 'image', got {kind!r}")
-    sc = spectral_centroid(x)
     n_ch = x.shape[-1]
-    r = sc / np.sqrt(n_ch)
+    r = spectral_centroid(x) / n_ch
     return float(a * (1.0 - np.exp(-rate * r))), float(slope * r)

@@ -1,17 +1,23 @@
 """TUNER's integer input frequencies ``k ∈ ℤ^d`` (Novello et al., arXiv 2407.21121).
 
 The first layer samples the spectrum: neuron ``j`` oscillates as
-``sin(2π⟨k_j, x⟩/p + φ_j)``.  Two constructions:
+``sin(2π⟨k_j, x⟩/p + φ_j)``.  Three constructions:
 
-* :func:`reference_frequencies` — the deterministic list of the authors'
-  Kodak network: 1-D lists ``low = 0..7`` and ``high = 13·(1..12)``, each
-  mirrored (``L ∪ −L``), their Cartesian squares restricted to the half-plane
-  ``x > 0 or (x = 0 and y > 0)``, then the identity columns ``e_1, e_2``:
-  126 + 288 + 2 = 416 neurons.  Because ``0 ∈ L`` and ``−0 ∈ −L`` the mirrored
-  low list holds 0 twice, so the axis frequencies ``(k, 0)``/``(0, k)`` and the
-  identity rows repeat; we keep those repeats to match the 416-neuron network
-  exactly (a repeated frequency with its own trained phase is not wasted: two
-  phases of one frequency span both its sine and cosine).
+* :func:`reference_frequencies` — the authors' Kodak list, built as
+  DianaPat/TUNER ``train_mrnet.py`` + ``networks/mrnet.py``
+  (``Initializer.initialize_first_layer``) build it: 1-D lists
+  ``low = 0..7`` and ``high = 0, 13, …, 156``, each mirrored (``L + (−L)``, so
+  0 appears twice), the Cartesian product of each with itself in that order,
+  kept where ``x > 0 or (x = 0 and y > 0)``, low block then high block, the
+  first ``n − 2`` rows, then the identity rows.  For ``n = 416``: 126 low + 288
+  high + 2.  The official ``(x, y)`` is (column, row) (mrnet's
+  ``make_grid_coords`` uses ``meshgrid(indexing="xy")``); our coordinates are
+  ``(y, x)``, so by default each pair is swapped (``order="yx"``).  Axis
+  frequencies and the identity repeat; we keep the repeats (a repeated
+  frequency with its own trained phase spans both its sine and cosine).
+* :func:`uniform_frequencies` — TUNER's SIREN baseline (``train_siren.py``,
+  ``SineLayer.init_periodic_uniform``): ``n`` distinct vectors drawn uniformly
+  from the half box ``[0, B] × [−B, B]`` (official (x, y) order).
 * :func:`sampled_frequencies` — the paper's recipe for any size: identity
   columns, dense low frequencies ``|k|∞ ≤ l`` (about 70 % of the neurons) and
   sparse high frequencies on a coarse grid up to the bandlimit ``B``, each
@@ -25,9 +31,9 @@ import itertools
 
 import numpy as np
 
-REFERENCE_LOW = tuple(range(8))
-REFERENCE_HIGH = tuple(13 * i for i in range(1, 13))
-REFERENCE_LOW_LIMIT = 7
+REFERENCE_LOW = tuple(range(8))                      # train_mrnet.py: init_freqs[0]
+REFERENCE_HIGH = tuple(13 * i for i in range(13))    # train_mrnet.py: init_freqs[1] = 0, 13, …, 156
+REFERENCE_LOW_LIMIT = 10                             # configs/config_init.yml: block_limits [10]
 LOW_FRACTION = 0.7
 
 
@@ -36,8 +42,14 @@ def default_bandlimit(side: int) -> int:
     return max(1, side // 6)
 
 
-def reference_frequencies(low=REFERENCE_LOW, high=REFERENCE_HIGH, n: int | None = 416) -> tuple:
-    """The authors' deterministic 2-D list (see module docstring), shape ``(n, 2)``."""
+def reference_frequencies(low=REFERENCE_LOW, high=REFERENCE_HIGH, n: int | None = 416, order: str = "yx") -> tuple:
+    """The authors' deterministic 2-D list (see module docstring), shape ``(n, 2)``.
+
+    ``order="yx"`` (default) swaps the official ``(x, y)`` pairs to our ``(y, x)``
+    coordinates; ``"xy"`` keeps them as the official code stores them.
+    """
+    if order not in ("xy", "yx"):
+        raise ValueError(f"order must be 'xy' or 'yx', got {order!r}")
     chosen = []
     for base in (list(low), list(high)):
         mirrored = base + [-v for v in base]
@@ -48,7 +60,22 @@ def reference_frequencies(low=REFERENCE_LOW, high=REFERENCE_HIGH, n: int | None 
         n = len(chosen) + 2
     if n - 2 > len(chosen):
         raise ValueError(f"the reference list has only {len(chosen) + 2} frequencies, asked for {n}")
-    return tuple(chosen[: n - 2]) + ((1, 0), (0, 1))
+    rows = chosen[: n - 2] + [(1, 0), (0, 1)]
+    return tuple((y, x) for x, y in rows) if order == "yx" else tuple(rows)
+
+
+def uniform_frequencies(n: int, bandlimit: int, *, seed: int = 0, order: str = "yx") -> tuple:
+    """TUNER's SIREN baseline: ``n`` distinct ``(x, y)`` drawn uniformly from
+    ``[0, B] × [−B, B]`` (like the official sampler, ``(0, 0)`` and both
+    ``(0, ±k)`` stay in the pool), returned in ``order`` (default our ``(y, x)``)."""
+    if order not in ("xy", "yx"):
+        raise ValueError(f"order must be 'xy' or 'yx', got {order!r}")
+    pool = [(x, y) for x in range(bandlimit + 1) for y in range(-bandlimit, bandlimit + 1)]
+    if n > len(pool):
+        raise ValueError(f"cannot draw {n} distinct frequencies below bandlimit {bandlimit} (at most {len(pool)})")
+    idx = np.random.default_rng(seed).choice(len(pool), size=n, replace=False)
+    rows = [pool[i] for i in idx]
+    return tuple((y, x) for x, y in rows) if order == "yx" else tuple(rows)
 
 
 def _canonical(k) -> bool:
@@ -111,5 +138,5 @@ def row_bounds(frequencies, low_limit: int, c_low: float, c_high: float) -> np.n
     return np.where(is_low(frequencies, low_limit), c_low, c_high).astype(np.float32)
 
 
-__all__ = ["default_bandlimit", "reference_frequencies", "sampled_frequencies", "is_low", "row_bounds",
-           "REFERENCE_LOW_LIMIT"]
+__all__ = ["default_bandlimit", "reference_frequencies", "uniform_frequencies", "sampled_frequencies", "is_low",
+           "row_bounds", "REFERENCE_LOW_LIMIT"]

@@ -1,0 +1,89 @@
+"""TUNER on Kodak (Novello et al., "Tuning the Frequencies", arXiv 2407.21121).
+
+Sources: DianaPat/TUNER ``configs/config_init.yml`` (the config every script
+loads), ``train_mrnet.py`` (TUNER: overrides and the clamp handler),
+``train_siren.py`` (the paper's "SIREN" row), ``training/optimizers.py``
+(``ClampOptimizationHandler``), ``utils.py`` (``get_database``,
+``create_clamps``), ``networks/mrnet.py`` (``Initializer``) and
+``training/handler_base.py`` (metrics); the CVPR poster's Kodak table (416
+neurons).
+"""
+from __future__ import annotations
+
+import dataclasses
+import math
+from dataclasses import dataclass
+from typing import Optional, Tuple
+
+# Published (TUNER paper/poster Kodak table, mean over the 24 images):
+# signal PSNR and gradient PSNR, test (the 5 % held-out fit) and train (a fit on all pixels).
+PAPER_TABLE = {
+    "tuner-siren": {"psnr_test": 32.9, "gradient_psnr_test": 27.1, "psnr_train": 34.0, "gradient_psnr_train": 27.7},
+    "tuner": {"psnr_test": 33.4, "gradient_psnr_test": 28.4, "psnr_train": 34.3, "gradient_psnr_train": 28.9},
+    "bacon": {"psnr_test": 25.4, "gradient_psnr_test": 22.3},
+}
+
+
+@dataclass(frozen=True)
+class TunerKodak:
+    name: str
+    # --- signal ---------------------------------------------------------------------------
+    images: Tuple[int, ...] = tuple(range(1, 25))   # the 24 Kodak images (data/kodak/*.png)
+    crop: int = 512                    # config_init.yml width/height 512
+    resize: Optional[int] = None       # None: the 512² crop itself
+    test_fraction: float = 0.05        # utils.get_database: percentage_test=0.05, random pixels
+    train_metrics: str = "full-fit"    # the table's train columns come from a separate fit on all pixels
+    # --- TUNER model ----------------------------------------------------------------------
+    width: int = 416                   # poster: 416 input and 416 hidden neurons
+    depth: int = 1                     # config_init.yml hidden_layers: 1
+    frequencies: str = "reference"     # train_mrnet.py init_freqs: low 0..7, high 0,13,…,156
+    period: float = 4.0                # config_init.yml period: 4 (the ablation scripts use 3)
+    low_limit: int = 10                # config_init.yml block_limits: [10]
+    omega_g: float = 30.0              # config_init.yml hidden_omega_0: 30
+    phase_init: str = "official"       # train_mrnet.py Initializer(bias_init=False): PyTorch U(±1/√2)
+    init_bounds: Tuple[float, float] = (1.0, 0.4)   # train_mrnet.py hyper["bounds"] = [1.0, 0.4], init N(0, (0.3c/ω_G)²)
+    # The bounds the clamp really applies (c_low, c_high): ClampOptimizationHandler clamps each
+    # state-dict entry named "middle…weight" in order; MRBoundedModule's unused `middle_layers.0.weight`
+    # sorts first and takes 1.0, so the real hidden matrix gets 0.4/ω_G on every column.
+    clamp_bounds: Tuple[float, float] = (0.4, 0.4)
+    c_deep: float = 1.0                # config_init.yml bounds [[1., .6], 1.]: deeper hidden layers
+    learned_penalty: str = "sum"       # paper: L_reg = Σ_j |c_j|
+    learned_lambda: float = 2e-5       # config_init.yml loss_weights bound: .00002
+    # --- the paper's SIREN baseline (train_siren.py) --------------------------------------
+    baseline_bandlimit: int = 85       # config_init.yml omega_0: [85] → first_omega_0; uniform in [0,B]×[−B,B]
+    baseline_lr: float = 1e-4          # train_siren.py: Adam(lr=0.0001)
+    # --- optimisation ---------------------------------------------------------------------
+    lr: float = 5e-4                   # config_init.yml lr: 0.0005 (Adam, constant)
+    batch_size: Optional[int] = 65536  # config_init.yml batch_size: 256 * 256
+    epochs: int = 5000                 # config_init.yml max_epochs_per_stage: 5000
+    shuffle: str = "fixed"             # one fixed random partition into batches
+    seeds: int = 3
+    # --- metrics --------------------------------------------------------------------------
+    gradient_psnr: str = "tuner"       # handler_base.log_grad_psnr (min-max, 8 bit, float16, full image)
+    reduced: str = ""                  # what a reduced variant changes
+
+    def pixels(self) -> int:
+        side = self.resize or self.crop
+        return side * side
+
+    def steps(self, train_pixels: Optional[int] = None) -> int:
+        """Optimizer steps: ``epochs × ⌈train pixels / batch⌉`` (one step per batch)."""
+        n = self.pixels() if train_pixels is None else train_pixels
+        batches = 1 if self.batch_size is None else math.ceil(n / self.batch_size)
+        return self.epochs * batches
+
+
+OFFICIAL = TunerKodak("official")
+PAPER = dataclasses.replace(
+    OFFICIAL, name="paper",
+    # The paper and poster describe per-column bounds W_1j ← clamp(W_1j, c_j) with c_low on the low
+    # band and c_high above it; the values are config_init.yml's bounds [[1., .6], 1.].
+    init_bounds=(1.0, 0.6), clamp_bounds=(1.0, 0.6))
+QUICK = dataclasses.replace(
+    OFFICIAL, name="quick", images=(1, 5, 13, 23), resize=128, width=128, batch_size=None, epochs=300, seeds=2,
+    reduced="4 images; the 512² crop downsampled to 128²; 128 neurons (the official list's first 126 rows, i.e. its "
+            "low block, plus e1, e2); full batch; 300 steps; 2 seeds")
+QUICK_PAPER = dataclasses.replace(
+    PAPER, name="quick-paper", images=QUICK.images, resize=QUICK.resize, width=QUICK.width,
+    batch_size=QUICK.batch_size, epochs=QUICK.epochs, seeds=QUICK.seeds, reduced=QUICK.reduced)
+TUNER_KODAK = {p.name: p for p in (OFFICIAL, PAPER, QUICK, QUICK_PAPER)}

@@ -1,0 +1,112 @@
+"""Protocols as data, and the models/optimizers they build (exact checks)."""
+import dataclasses
+import functools
+import math
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+from spectral_inr import models, protocols, recipes
+from spectral_inr.models import tuner_frequencies as tf
+
+_jit = functools.partial(jax.jit, compiler_options={"xla_backend_optimization_level": 0})
+KEY = jax.random.PRNGKey(0)
+
+
+def _tiny(name, **kw):
+    return dataclasses.replace(protocols.TUNER_KODAK[name], **{"width": 16, **kw})
+
+
+def test_tuner_protocol_values_cite_the_official_config():
+    off, paper = protocols.TUNER_KODAK["official"], protocols.TUNER_KODAK["paper"]
+    assert (off.period, off.low_limit, off.omega_g, off.lr, off.batch_size, off.epochs) == (4.0, 10, 30.0, 5e-4,
+                                                                                           65536, 5000)
+    assert off.init_bounds == (1.0, 0.4) and off.clamp_bounds == (0.4, 0.4)
+    assert paper.clamp_bounds == paper.init_bounds == (1.0, 0.6)
+    assert off.steps(int(512 * 512 * 0.95)) == 5000 * 4
+    assert protocols.TUNER_KODAK["quick"].steps() == 300
+
+
+@pytest.mark.parametrize("name, expected", [("official", (0.4, 0.4)), ("paper", (1.0, 0.6))])
+def test_tuner_clamp_bounds_after_a_step(name, expected):
+    """Drive every hidden weight far out of range: the projection lands exactly on c/ω_G per row."""
+    p = _tiny(name, width=140)   # 126 low rows, 12 high rows (13, 0)…, then e1, e2
+    fitter = recipes.tuner_protocol_fitter(p, "tuner", out_features=1)
+    model = fitter.model_fn({})
+    params = _jit(model.init)(KEY, jnp.zeros((1, 2)))["params"]
+    big = jax.tree_util.tree_map(lambda x: x + 0.1, params)  # beyond every bound (≤ 1/30)
+    tx = fitter.optimizer_fn({})
+    state = tx.init(big)
+    updates, _ = tx.update(jax.tree_util.tree_map(jnp.zeros_like, big), state, big)
+    import optax
+    new = optax.apply_updates(big, updates)
+    kernel = np.asarray(new["layers_1"]["kernel"], np.float64)
+    low = tf.is_low(tf.reference_frequencies(n=140), p.low_limit)
+    want = np.where(low, expected[0], expected[1]) / 30.0
+    np.testing.assert_allclose(kernel.max(axis=1), want, rtol=1e-5)
+    assert low.sum() == 128 and (~low).sum() == 12
+
+
+def test_tuner_protocol_uses_the_reference_list_and_official_phases():
+    p = _tiny("official")
+    model = recipes.tuner_protocol_fitter(p, "tuner").model_fn({})
+    enc = model.layers[0]
+    assert enc.frequencies == tf.reference_frequencies(n=16) and enc.period == 4.0
+    phase = np.asarray(_jit(model.init)(KEY, jnp.zeros((1, 2)))["params"]["layers_0"]["phase"])
+    assert np.abs(phase).max() <= 1 / math.sqrt(2)
+
+
+def test_tuner_siren_baseline():
+    p = _tiny("official")
+    fitter = recipes.tuner_protocol_fitter(p, "tuner-siren")
+    model = fitter.model_fn({})
+    k = np.asarray(model.layers[0].frequencies)
+    assert k.shape == (16, 2) and np.abs(k).max() <= 85 and k[:, 1].min() >= 0  # (y, x): x ∈ [0, B]
+    params = _jit(model.init)(KEY, jnp.zeros((1, 2)))["params"]
+    assert set(params["layers_0"]) == {"phase"}          # frequencies frozen
+    w = np.asarray(params["layers_1"]["kernel"])
+    assert np.abs(w).max() <= math.sqrt(6 / 16) / 30 and np.abs(w).max() > 0.8 * math.sqrt(6 / 16) / 30
+    state = fitter.optimizer_fn({}).init(params)
+    assert float(state.hyperparams["learning_rate"]) == pytest.approx(1e-4)   # train_siren.py
+    with pytest.raises(ValueError, match="method"):
+        recipes.tuner_protocol_fitter(p, "bacon")
+
+
+def test_learned_bounds_protocol_uses_the_paper_sum():
+    p = _tiny("official")
+    fitter = recipes.tuner_protocol_fitter(p, "tuner-learned", out_features=1)
+    params = _jit(fitter.model_fn({}).init)(KEY, jnp.zeros((1, 2)))["params"]
+    c = jax.nn.softplus(params["layers_1"]["bound"])
+    np.testing.assert_allclose(float(fitter.regularizer(params, {})), 2e-5 * float(jnp.sum(c)), rtol=1e-6)
+    np.testing.assert_allclose(np.asarray(c), 1.0, rtol=1e-5)   # every row low at n = 16: c_low = 1.0
+
+
+def test_siren2_notebook_scheme_noise_stds():
+    """Kernel k ≥ 1 = U(±√(6/n)/ω0) + N(0, (S0/100^(k−1))²); layer 0 untouched."""
+    width, depth, s0 = 256, 3, 0.5
+    noisy = models.Siren2(out_features=1, width=width, depth=depth, first_omega0=3000.0,
+                          noise_scales=(s0, 0.0), scheme="notebook")
+    plain = models.Siren(out_features=1, width=width, depth=depth, first_omega0=3000.0)
+    x = jnp.zeros((1, 1))
+    pn, pp = _jit(noisy.init)(KEY, x)["params"], _jit(plain.init)(KEY, x)["params"]
+    np.testing.assert_array_equal(pn["layers_0"]["kernel"], pp["layers_0"]["kernel"])
+    base_var = (math.sqrt(6 / width) / 30) ** 2 / 3
+    for k in range(1, depth + 1):
+        w = np.asarray(pn[f"layers_{k}"]["kernel"], np.float64)
+        expected = math.sqrt(base_var + (s0 / 100 ** (k - 1)) ** 2)
+        rel = 4 * math.sqrt(2 / w.size) + 0.01
+        assert abs(w.std() / expected - 1) < rel, (k, w.std(), expected)
+    with pytest.raises(ValueError, match="scheme"):
+        models.Siren2(scheme="paper")
+
+
+def test_audio_and_dft_protocols():
+    a = protocols.SIREN2_AUDIO["official"]
+    assert (a.samples, a.width, a.depth, a.steps, a.lr, a.decay_every, a.decay) == (150_000, 222, 4, 1000, 1e-4, 20,
+                                                                                    0.99)
+    assert a.siren_first_omega0 == 3000.0 and a.siren2_first_omega0 == 30.0 and a.finer_bias_scale == 5.0
+    d = protocols.DFT_GIST
+    assert (d.n, d.vectors, d.units, d.epochs, d.batch_size, d.eps) == (32, 10_000, 64, 100, 100, 1e-7)
+    assert d.steps() == 10_000
