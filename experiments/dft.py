@@ -1,35 +1,43 @@
-"""A linear layer learns the 32-point DFT — and why Adam's loss rises late.
+"""A linear layer learns the 32-point DFT: the seed gist's protocol and a longer optimizer study.
 
-``python -m experiments.dft --profile quick|paper`` (``make exp-dft``).
+``python -m experiments.dft --profile quick|long|paper`` (``make exp-dft``).
 
-1. A bias-free ``Dense(64)`` maps random complex vectors ``z ∈ ℂ^32`` (stacked
-   ``[Re z, Im z] ∈ ℝ^64``) to ``np.fft.fft(z)`` (stacked the same way), MSE,
-   full batch.  The learned 64×64 kernel is compared with the real block form
-   of the DFT matrix, and predictions on fresh inputs with ``np.fft.fft``.
-2. Optimizer variants — Adam with other β2/ε, a cosine learning-rate decay,
-   AMSGrad, heavy-ball GD — × seeds, all members of *one* vmapped sweep (the
-   optimizer type is a traced hyper-parameter, see :func:`switch`), show where
-   the late rise of the loss comes from.  An optimizer wrapper (:func:`logged`)
-   records ‖g‖, ‖Δθ‖, RMS √v̂, the fraction of coordinates with √v̂ < ε, and the
-   *preconditioned sharpness* ``λmax(lr·H/(√v̂+ε))`` (exact Hessian ``H`` of this
-   quadratic loss; one warm-started power-iteration step per optimizer step),
-   whose stability limit for Adam's EMA momentum is ``2(1+β1)/(1−β1) = 38``.
-3. A butterfly network (:class:`experiments.dft_models.Butterfly`: bit
-   reversal + 5 trainable radix-2 stages, 640 parameters) learns the same map.
+* ``paper``: the seed gist's protocol (Keras), read from
+  :data:`spectral_inr.protocols.DFT_GIST`: N = 32, 10 000 random complex vectors
+  (standard normal Re/Im), a bias-free ``Dense(64)`` on stacked ``[Re, Im]`` with
+  a Glorot-uniform kernel, Adam (lr 1e-3, ε = 1e-7: Keras's defaults), 100 epochs
+  of minibatches of 100 reshuffled every epoch, MSE; then the gist's check
+  ``np.allclose(ANN(arange(N)), fft(arange(N)))``.  Several seeds (init and
+  data order) are members of one vmapped sweep.
+* ``quick`` / ``long``: our own study, full batch.
+  1. A bias-free ``Dense(64)`` maps random complex vectors ``z ∈ ℂ^32`` (stacked
+     ``[Re z, Im z] ∈ ℝ^64``) to ``np.fft.fft(z)`` (stacked the same way), MSE.
+     The learned 64×64 kernel is compared with the real block form of the DFT
+     matrix, and predictions on fresh inputs with ``np.fft.fft``.
+  2. Optimizer variants — Adam with other β2/ε, a cosine learning-rate decay,
+     AMSGrad, heavy-ball GD — × seeds, all members of *one* vmapped sweep (the
+     optimizer type is a traced hyper-parameter, see :func:`switch`).  An
+     optimizer wrapper (:func:`logged`) records ‖g‖, ‖Δθ‖, RMS √v̂, the fraction
+     of coordinates with √v̂ < ε, and the *preconditioned sharpness*
+     ``λmax(lr·H/(√v̂+ε))`` (exact Hessian ``H`` of this quadratic loss; one
+     warm-started power-iteration step per optimizer step), whose stability
+     limit for Adam's EMA momentum is ``2(1+β1)/(1−β1) = 38``.
+  3. A butterfly network (:class:`experiments.dft_models.Butterfly`: bit
+     reversal + 5 trainable radix-2 stages, 640 parameters) learns the same map.
 
-Profiles (everything else identical):
+  ``quick``: 512 training vectors, 12 000 full-batch steps, 7 variants × 2 seeds
+  (14 members), plus one 24 000-step run of default Adam (1 seed); butterfly
+  4 000 steps, lr 3e-3, 2 seeds.  ≈ 2–3 min on 2 busy CPU cores.
+  ``long``: 4096 training vectors, 60 000 steps (no separate long run), 12
+  variants × 5 seeds (adds ε ∈ {1e-6, 1e-3}, β2 = 0.9999, Adam lr 1e-4 and
+  1e-2); butterfly 20 000 steps, lr ∈ {1e-3, 3e-3}, 5 seeds.
 
-* ``quick``: 512 training vectors, 12 000 full-batch steps, 7 variants × 2
-  seeds (14 members), plus one 24 000-step run of default Adam (1 seed) to see
-  where the rise saturates; butterfly 4 000 steps, lr 3e-3, 2 seeds.
-  ≈ 2–3 min on 2 busy CPU cores.
-* ``paper``: 4096 training vectors, 60 000 steps (long enough by itself, so
-  no separate long run), 12 variants × 5 seeds (adds ε ∈ {1e-6, 1e-3},
-  β2 = 0.9999, Adam lr 1e-4 and 1e-2); butterfly 20 000 steps, lr ∈ {1e-3,
-  3e-3}, 5 seeds.
+The generated ``results/dft-<profile>.md``/``.json`` hold numbers only; what
+they mean is written by hand in ``docs/findings.md``.
 """
 from __future__ import annotations
 
+import dataclasses
 import math
 from typing import Any, Callable, NamedTuple, Optional
 
@@ -42,6 +50,7 @@ import optax
 from experiments.common import Timer, markdown_table, parse_args, write_results
 from experiments.dft_models import (Butterfly, complex_of_real_block, dft_dataset, dft_matrix, num_params,
                                     real_block, stack_complex, unstack_complex)
+from spectral_inr.protocols import DFT_GIST, DftGist
 from spectral_inr.train import Fitter, grid, sweep
 
 N = 32                      # transform size
@@ -76,10 +85,12 @@ PROFILES = {
     "quick": dict(samples=512, steps=12_000, seeds=2, log_every=10, chunk=2000,
                   variants=list(VARIANTS)[:7], long_steps=24_000,
                   butterfly=dict(steps=4000, seeds=2, lr=[3e-3])),
-    "paper": dict(samples=4096, steps=60_000, seeds=5, log_every=20, chunk=5000,
-                  variants=list(VARIANTS), long_steps=None,
-                  butterfly=dict(steps=20_000, seeds=5, lr=[1e-3, 3e-3])),
+    "long": dict(samples=4096, steps=60_000, seeds=5, log_every=20, chunk=5000,
+                 variants=list(VARIANTS), long_steps=None,
+                 butterfly=dict(steps=20_000, seeds=5, lr=[1e-3, 3e-3])),
 }
+GIST_SEEDS = 5              # `paper`: seeds of the gist protocol (init and data order), one vmapped sweep
+RISE_FACTOR = 2.0           # `paper`: "rises" = some epoch after the minimum has ≥ 2× the minimum epoch loss
 
 
 # --- an optimizer wrapper that logs Adam's internals into its own state --------------------------
@@ -239,7 +250,8 @@ def thin(curve: np.ndarray, every: int) -> list:
 
 def check_dense(kernel: np.ndarray, fresh_x: np.ndarray, fresh_y: np.ndarray) -> dict:
     m = np.asarray(kernel, np.float64).T                   # y = x @ K  ⇒  matrix = Kᵀ
-    target = real_block(dft_matrix(N))
+    n = m.shape[0] // 2
+    target = real_block(dft_matrix(n))
     f_learned = complex_of_real_block(m)
     pred = fresh_x.astype(np.float64) @ np.asarray(kernel, np.float64)
     z_pred = unstack_complex(pred)
@@ -247,11 +259,82 @@ def check_dense(kernel: np.ndarray, fresh_x: np.ndarray, fresh_y: np.ndarray) ->
     return {
         "matrix_max_abs_err": float(np.abs(m - target).max()),
         "matrix_allclose": bool(np.allclose(m, target, rtol=0, atol=MATRIX_ATOL)),
-        "complex_max_abs_err": float(np.abs(f_learned - dft_matrix(N)).max()),
-        "complex_allclose": bool(np.allclose(f_learned, dft_matrix(N), rtol=0, atol=MATRIX_ATOL)),
+        "complex_max_abs_err": float(np.abs(f_learned - dft_matrix(n)).max()),
+        "complex_allclose": bool(np.allclose(f_learned, dft_matrix(n), rtol=0, atol=MATRIX_ATOL)),
         "pred_max_abs_err": float(np.abs(z_pred - z_true).max()),
         "pred_allclose": bool(np.allclose(z_pred, z_true, rtol=PRED_RTOL, atol=PRED_ATOL)),
     }
+
+
+# --- the gist's protocol (`paper`) ----------------------------------------------------------------
+KERAS_INITS = {"glorot_uniform": nn.initializers.glorot_uniform()}   # Keras name -> flax initializer
+
+
+def gist_model(p: DftGist) -> nn.Module:
+    """Keras ``Dense(units, use_bias=False)`` with its default (Glorot-uniform) kernel initializer."""
+    if p.units != 2 * p.n:
+        raise ValueError(f"units ({p.units}) must be 2·n ({2 * p.n}): stacked real and imaginary parts")
+    return nn.Dense(p.units, use_bias=False, kernel_init=KERAS_INITS[p.init])
+
+
+def gist_fitter(p: DftGist) -> Fitter:
+    """The gist's ``model.fit``: Adam (lr, ε from the protocol; β1, β2 are optax's = Keras's defaults), MSE,
+    minibatches of ``p.batch_size`` reshuffled every epoch (Keras ``fit(shuffle=True)``)."""
+    return Fitter(lambda hp: gist_model(p), lambda hp: optax.adam(p.lr, eps=p.eps),
+                  batch_size=p.batch_size, shuffle="epoch")
+
+
+def gist_check(kernel, p: DftGist) -> dict:
+    """The gist's check: the trained layer applied to the real vector ``arange(n)`` (imaginary part 0) against
+    ``np.fft.fft(np.arange(n))``, ``np.allclose`` at the protocol's (numpy's default) tolerances."""
+    data = np.arange(p.n)
+    x = jnp.asarray(stack_complex(data.astype(np.complex128))[None])
+    pred = np.asarray(gist_model(p).apply({"params": {"kernel": jnp.asarray(kernel)}}, x))[0]
+    ann, fft = unstack_complex(pred), np.fft.fft(data)
+    err = np.abs(ann - fft)
+    return {"allclose": bool(np.allclose(ann, fft, rtol=p.rtol, atol=p.atol)), "max_abs_err": float(err.max()),
+            "max_err_over_tol": float((err / (p.atol + p.rtol * np.abs(fft))).max())}
+
+
+def epoch_losses(loss: np.ndarray, p: DftGist) -> dict:
+    """Per-step minibatch losses ``(members, epochs·batches)`` → per epoch: the mean over the epoch's batches
+    (what Keras's ``fit`` reports as ``loss``) and the last batch's loss."""
+    per = np.asarray(loss, np.float64).reshape(loss.shape[0], p.epochs, p.vectors // p.batch_size)
+    return {"mean": per.mean(axis=2), "last_batch": per[:, :, -1]}
+
+
+def rise_stats(curve: np.ndarray) -> dict:
+    """Minimum of a per-epoch loss curve (epochs counted from 1) and what follows it."""
+    curve = np.asarray(curve, np.float64)
+    i = int(np.nanargmin(curve))
+    after = np.flatnonzero(curve[i + 1:] >= RISE_FACTOR * curve[i])
+    return {"min": float(curve[i]), "min_epoch": i + 1, "final": float(curve[-1]),
+            "final_over_min": float(curve[-1] / curve[i]),
+            "max_after_min_over_min": float(np.nanmax(curve[i:]) / curve[i]),
+            "rise_epoch": int(i + 2 + after[0]) if after.size else None,
+            "rises": bool(after.size)}
+
+
+def run_gist(p: DftGist = DFT_GIST, seeds: int = GIST_SEEDS, data_seed: int = 0, fresh: int = FRESH) -> dict:
+    """Train the gist's protocol for ``seeds`` members (one vmapped sweep) and check every member."""
+    x, y = dft_dataset(p.vectors, p.n, seed=data_seed)
+    rng = np.random.default_rng(12345)
+    z = rng.standard_normal((fresh, p.n)) + 1j * rng.standard_normal((fresh, p.n))
+    fresh_x, fresh_y = stack_complex(z), stack_complex(np.fft.fft(z))
+    members = grid(seeds=seeds)
+    res = sweep(gist_fitter(p), x, y, members, p.steps(), chunk=p.vectors // p.batch_size * min(p.epochs, 10),
+                mesh=None, progress=False, config={"experiment": "dft", "profile": "paper"})
+    per_epoch = epoch_losses(res.history["loss"], p)
+    kernels = np.asarray(res.state.params["kernel"])
+    out = []
+    for i, m in enumerate(members):
+        out.append({"seed": m["seed"], "epoch_mean": rise_stats(per_epoch["mean"][i]),
+                    "epoch_last_batch": rise_stats(per_epoch["last_batch"][i]),
+                    "gist_check": gist_check(kernels[i], p),
+                    "matrix_check": check_dense(kernels[i], fresh_x, fresh_y),
+                    "diverged": any(d[0] == i for d in res.diverged)})
+    return {"members": out, "epoch_mean": per_epoch["mean"], "epoch_last_batch": per_epoch["last_batch"],
+            "kernels": kernels, "seconds": res.seconds}
 
 
 def run_variants(cfg, X, Y):
@@ -395,8 +478,40 @@ def variant_numbers(r, cfg, fresh_x, fresh_y) -> list[dict]:
     return out
 
 
+def medians(per_seed: list[dict]) -> dict:
+    """Median over seeds of every numeric per-seed statistic (``None`` → NaN → ``None`` if all missing)."""
+    out = {}
+    for k, v in per_seed[0].items():
+        if isinstance(v, bool) or not isinstance(v, (int, float, type(None))):
+            continue
+        vals = np.asarray([np.nan if s[k] is None else s[k] for s in per_seed], np.float64)
+        out[k] = float(np.median(vals)) if np.isfinite(vals).any() else None
+    return out
+
+
+def derived_numbers(v: dict, h_min: float, h_max: float, cfg: dict) -> dict:
+    """Constants of the quadratic and of Adam's stability limit that the per-variant numbers are compared with."""
+    limit = stability_limit("adam")
+    lr, b2 = ADAM_DEFAULT["lr"], ADAM_DEFAULT["b2"]
+    v_star = lr * h_max / limit          # √v̂ at which a coordinate of curvature λmax(H) sits at the limit
+    rate = 0.5 * np.log(1 / b2)          # decay per step of √v̂ when v̂ only forgets
+    out = {"hessian_eig_min": float(h_min), "hessian_eig_max": float(h_max),
+           "stability_limit_adam": limit, "stability_limit_gd": stability_limit("gd"),
+           "v_star": float(v_star), "sqrt_v_decay_predicted": float(rate),
+           "b2_memory_steps": float(1 / (1 - b2)),
+           "sharpness_cap_lr_hmax_over_eps": {n: float(r["hp"]["lr"] * h_max / r["hp"]["eps"])
+                                              for n, r in v.items() if r["family"] == "adam"}}
+    if DEFAULT in v:
+        rms = v[DEFAULT]["medians"]["rms_sqrt_v_final"]
+        # extrapolating the default's √v̂ decay at the predicted rate to v_star
+        out["default_steps_to_v_star_extrapolated"] = float(cfg["steps"] + np.log(rms / v_star) / rate)
+    return out
+
+
 def main(argv=None):
-    args = parse_args(__doc__.splitlines()[0], argv)
+    args = parse_args(__doc__.splitlines()[0], argv, profiles=("quick", "long", "paper"))
+    if args.profile == "paper":
+        return main_paper(args)
     cfg = PROFILES[args.profile]
     X, Y = dft_dataset(cfg["samples"], N, seed=0)
     rng = np.random.default_rng(12345)
@@ -408,34 +523,45 @@ def main(argv=None):
     with Timer() as total:
         results, dense_seconds = run_variants(cfg, X, Y)
         long_cfg = long = None
-        if cfg.get("long_steps"):   # the default variant alone, long enough for the rise to saturate
+        long_seconds = None
+        if cfg.get("long_steps"):   # the default variant alone, for longer
             long_cfg = dict(cfg, steps=cfg["long_steps"], seeds=1, variants=[DEFAULT])
             long_results, long_seconds = run_variants(long_cfg, X, Y)
             long = long_results[DEFAULT]
         b_members, b_res = run_butterfly(cfg, X, Y)
 
     # --- per-variant numbers
-    table, payload_variants = [], {}
+    table, checks, diag, payload_variants = [], [], [], {}
+    ok = lambda c: "✓" if c["complex_allclose"] and c["matrix_allclose"] and c["pred_allclose"] else "✗"  # noqa: E731
     for name, r in results.items():
         per_seed = variant_numbers(r, cfg, fresh_x, fresh_y)
         payload_variants[name] = {
-            "family": r["family"], "hp": r["hp"], "seeds": per_seed, "diverged": r["diverged"],
-            "stability_limit": stability_limit(r["family"]),
+            "family": r["family"], "hp": r["hp"], "seeds": per_seed, "medians": medians(per_seed),
+            "diverged": r["diverged"], "stability_limit": stability_limit(r["family"]),
             "loss_curves_every_50": [thin(c, 50) for c in r["loss"]],
             "logs_seed0_every_50": {k: thin(v[0], max(1, 50 // cfg["log_every"])) for k, v in r["logs"].items()},
         }
         col = lambda f: " / ".join(f(p) for p in per_seed)  # noqa: E731
-        ok = lambda c: "✓" if c["complex_allclose"] and c["matrix_allclose"] and c["pred_allclose"] else "✗"  # noqa: E731
         table.append([name, col(lambda p: sci(p["min"])), col(lambda p: str(p["argmin"])),
                       col(lambda p: sci(p["final"])), col(lambda p: sci(p["max_after_min"])),
                       col(lambda p: f"{p['rise']:.0f}×"), col(lambda p: str(p["edge_step"])),
-                      col(lambda p: f"{p['sharpness_final']:.3g}"),
-                      col(lambda p: f"{ok(p['check_final'])} ({p['check_final']['matrix_max_abs_err']:.1e})"),
-                      col(lambda p: f"{ok(p['check_best'])} ({p['check_best']['matrix_max_abs_err']:.1e})")])
+                      col(lambda p: f"{p['sharpness_final']:.3g}")])
+        for s, p in enumerate(per_seed):
+            f, b = p["check_final"], p["check_best"]
+            checks.append([name, s, sci(f["matrix_max_abs_err"]), sci(f["complex_max_abs_err"]),
+                           sci(f["pred_max_abs_err"]), ok(f), sci(b["matrix_max_abs_err"]),
+                           sci(b["pred_max_abs_err"]), ok(b)])
+        m = payload_variants[name]["medians"]
+        diag.append([name, sci(m["min"]), _num(m["argmin"]), sci(m["final"]), f"{m['rise']:.3g}",
+                     _num(m["edge_step"]), f"{m['sharpness_at_min']:.3g}", f"{m['sharpness_final']:.3g}",
+                     sci(m["rms_sqrt_v_final"]), sci(m["sqrt_v_decay_per_step"]),
+                     sci(m["grad_norm_at_min"]), sci(m["grad_norm_final"]),
+                     sci(m["step_norm_at_min"]), sci(m["step_norm_final"]), f"{m['frac_eps_final']:.3g}"])
+    derived = derived_numbers(payload_variants, h_min, h_max, cfg)
 
-    # --- does the default's rise end at the β2 = 0.99 floor?  (separate long run, or the main run)
+    # --- the default run's tail vs the β2 = 0.99 floor (separate long run, or the main run)
     sat = None
-    if SHORT_MEMORY in payload_variants:
+    if SHORT_MEMORY in payload_variants and DEFAULT in results:
         floor = float(np.median([p["tail_median"] for p in payload_variants[SHORT_MEMORY]["seeds"]]))
         src, src_cfg = (long, long_cfg) if long is not None else (results[DEFAULT], cfg)
         per = variant_numbers(src, src_cfg, fresh_x, fresh_y)
@@ -444,7 +570,7 @@ def main(argv=None):
                "tail_median": float(np.median([p["tail_median"] for p in per])),
                "rms_sqrt_v_final": float(np.median([p["rms_sqrt_v_final"] for p in per])),
                "reach_step": [reach_step(c, 0.5 * floor) for c in src["loss"]],
-               "seconds": long_seconds if long is not None else None}
+               "seconds": long_seconds}
         if long is not None:
             sat["loss_curve_every_50"] = thin(long["loss"][0], 50)
             sat["stats"] = per[0]
@@ -476,55 +602,76 @@ def main(argv=None):
                        f"{mark(b)} ({b['matrix_max_abs_err']:.1e})"])
     b_params = num_params(jax.tree_util.tree_map(lambda a: a[0], b_res.state.params))
 
-    # --- text
-    chk = payload_variants[DEFAULT]["seeds"][0]["check_final"]
-    limit = stability_limit("adam")
+    # --- numbers, with a neutral description of what was run
+    d = derived
     md = [f"# DFT with one linear layer ({args.profile} profile)\n",
-          f"Training set: {cfg['samples']} random complex vectors z ∈ ℂ^{N} (standard normal Re/Im), "
-          f"stacked [Re, Im] ∈ ℝ^{2 * N}; targets np.fft.fft(z) stacked the same way. Bias-free Dense(64), "
-          f"MSE, full batch, {cfg['steps']} steps; {len(cfg['variants'])} optimizer variants × {cfg['seeds']} "
-          f"seeds, all members of one vmapped sweep (the optimizer type is a traced member hyper-parameter). "
-          f"The loss is an exact quadratic with Hessian H = (2/64)·Σ_x ⊗ I, eigenvalues "
-          f"[{h_min:.3g}, {h_max:.3g}].\n",
-          "## 1. Does it learn the DFT?\n",
-          f"Adam default (lr 1e-3, β2 0.999, ε 1e-8), seed 0, **final** parameters: learned 64×64 matrix vs "
-          f"[[Re F, −Im F], [Im F, Re F]]: max |error| {chk['matrix_max_abs_err']:.2e}, "
-          f"`np.allclose(atol={MATRIX_ATOL:g}, rtol=0)` → **{chk['matrix_allclose']}**; read as a complex 32×32 "
-          f"matrix vs the DFT matrix: max |error| {chk['complex_max_abs_err']:.2e} → **{chk['complex_allclose']}**. "
-          f"Predictions on {FRESH} fresh random vectors vs np.fft.fft: max |error| {chk['pred_max_abs_err']:.2e}, "
-          f"`np.allclose(atol={PRED_ATOL:g}, rtol={PRED_RTOL:g})` → **{chk['pred_allclose']}**. "
-          "The last two table columns give the same checks (all three must pass: ✓) and the max |matrix error| "
-          "for every member, for the final parameters and for the lowest-loss parameters seen (`best_params`).\n",
-          final_vs_best(payload_variants),
-          "## 2. Optimizer variants: the late rise\n",
+          f"Setup. Training set: {cfg['samples']} random complex vectors z ∈ ℂ^{N} (standard normal Re/Im), "
+          f"stacked [Re, Im] ∈ ℝ^{2 * N}; targets np.fft.fft(z) stacked the same way. Bias-free Dense(64) (flax "
+          f"default init), MSE, full batch, {cfg['steps']} steps; {len(cfg['variants'])} optimizer variants × "
+          f"{cfg['seeds']} seeds, all members of one vmapped sweep (the optimizer type is a traced member "
+          f"hyper-parameter)" + (f", plus the default variant alone for {cfg['long_steps']} steps (1 seed)"
+                                 if cfg.get("long_steps") else "")
+          + f". Butterfly network: bit reversal + log2({N}) = 5 trainable radix-2 stages of 16 complex 2×2 blocks, "
+          f"{b_params} real parameters vs {(2 * N) ** 2} for the dense layer, random complex-normal init "
+          f"(variance 1/2 per entry), Adam (β2 0.999, ε 1e-8), {cfg['butterfly']['steps']} steps, same data and "
+          f"engine. Checks: 'matrix' = learned 64×64 matrix vs [[Re F, −Im F], [Im F, Re F]] (for the butterfly: "
+          f"its image of the {N} basis vectors vs F), 'complex' = the same read as a complex {N}×{N} matrix, both "
+          f"`np.allclose(atol={MATRIX_ATOL:g}, rtol=0)`; 'pred' = predictions on {FRESH} fresh random vectors vs "
+          f"np.fft.fft, `np.allclose(atol={PRED_ATOL:g}, rtol={PRED_RTOL:g})`; ✓ = all pass. 'final' = "
+          "parameters after the last step, 'best' = the lowest-loss parameters seen (`best_params`).\n",
+          "## Loss curves per variant\n",
           "Per seed (seed 0 / seed 1 / …): minimum training loss and its step, loss at the last step, largest "
-          "loss after the minimum, final/min, the first step where the preconditioned sharpness "
-          f"λmax(lr·H/(√v̂+ε)) reached 95 % of its stability limit (38 for Adam/AMSGrad, "
-          f"{stability_limit('gd'):.1f} for heavy-ball GD; `None` = never) and its value at the end.\n",
+          "loss after the minimum, final/min, first step where the preconditioned sharpness λmax(lr·H/(√v̂+ε)) "
+          f"reached 95 % of its stability limit ({d['stability_limit_adam']:.0f} for Adam/AMSGrad, "
+          f"{d['stability_limit_gd']:.1f} for heavy-ball GD; `None` = never), sharpness at the last step.\n",
           markdown_table(["variant", "min loss", "step of min", "final loss", "max after min", "final/min",
-                          "edge step", "sharpness (end)", "allclose final (max err)", "allclose best (max err)"],
-                         table),
-          "\n### Why the loss rises late\n",
-          explanation(payload_variants, h_max, cfg, sat),
-          "\n## 3. Butterfly network\n",
-          f"Bit reversal + log2(32) = 5 trainable radix-2 stages of 16 complex 2×2 blocks: **{b_params}** real "
-          f"parameters (5·16·4 complex) vs 64×64 = 4096 for the dense layer. Random init (complex normal, "
-          f"variance 1/2 per entry, no FFT structure in the values), Adam (β2 0.999, ε 1e-8), "
-          f"{cfg['butterfly']['steps']} steps, same data and engine. 'matrix' = the butterfly applied to the "
-          f"32 basis vectors vs the DFT matrix (atol {MATRIX_ATOL:g}); predictions on the fresh vectors vs "
-          f"np.fft.fft (atol {PRED_ATOL:g}, rtol {PRED_RTOL:g}); final parameters.\n",
-          markdown_table(["lr", "seed", "min loss", "step of min", "final loss", "matrix max err", "pred max err",
-                          "allclose", "allclose best (max err)"], b_rows),
-          butterfly_note(b_payload),
-          f"\nTraining time (incl. compilation): dense sweep ({len(cfg['variants']) * cfg['seeds']} members) "
-          f"{dense_seconds:.0f} s, " + (f"long default run {sat['seconds']:.0f} s, " if sat and sat["seconds"] else "")
-          + f"butterfly sweep ({len(b_members)} members) {b_res.seconds:.0f} s.\n"]
+                          "edge step", "sharpness (end)"], table),
+          "\n## Checks per variant and seed\n",
+          markdown_table(["variant", "seed", "final: matrix err", "final: complex err", "final: pred err",
+                          "final ✓", "best: matrix err", "best: pred err", "best ✓"], checks),
+          "\n## Optimizer diagnostics (medians over seeds)\n",
+          "Columns: loss minimum, its step, final loss, final/min; edge step (as above); preconditioned sharpness "
+          "at the minimum and at the end; RMS over coordinates of √v̂ at the end; decay rate per step of RMS √v̂ "
+          "(log-linear fit over the second half of the run; Adam only); ‖g‖ and ‖Δθ‖ at the minimum and at the "
+          "end; fraction of coordinates with √v̂ < ε at the end.\n",
+          markdown_table(["variant", "min", "step of min", "final", "final/min", "edge step", "sharpness at min",
+                          "sharpness end", "RMS √v̂ end", "√v̂ decay/step", "‖g‖ at min", "‖g‖ end",
+                          "‖Δθ‖ at min", "‖Δθ‖ end", "frac √v̂<ε end"], diag),
+          "\n## Constants\n",
+          "Hessian H = (2/64)·Σ_x ⊗ I of the quadratic loss; v* = lr·λmax(H)/38 (lr 1e-3); predicted decay "
+          "½·ln(1/β2) of √v̂ when v̂ only forgets (β2 0.999); the default variant's step at which √v̂ would reach "
+          "v* if it kept decaying at that rate from its final value; lr·λmax(H)/ε per Adam variant.\n",
+          markdown_table(["quantity", "value"],
+                         [["λmin(H)", f"{d['hessian_eig_min']:.3g}"], ["λmax(H)", f"{d['hessian_eig_max']:.3g}"],
+                          ["stability limit Adam 2(1+β1)/(1−β1)", f"{d['stability_limit_adam']:.0f}"],
+                          ["stability limit heavy-ball GD 2(1+μ)", f"{d['stability_limit_gd']:.1f}"],
+                          ["v* = lr·λmax(H)/38", sci(d["v_star"])],
+                          ["½·ln(1/β2)", sci(d["sqrt_v_decay_predicted"])],
+                          ["default: extrapolated step √v̂ = v*",
+                           _num(d.get("default_steps_to_v_star_extrapolated"))]]
+                         + [[f"lr·λmax(H)/ε, {n}", f"{c:.3g}"] for n, c in d["sharpness_cap_lr_hmax_over_eps"].items()]),
+          ]
+    if sat is not None:
+        md += ["\n## Default variant's tail vs the β2 = 0.99 floor\n",
+               "β2 = 0.99 floor = median over seeds of that variant's median loss over its last 10 % of steps; the "
+               f"default's tail median and RMS √v̂ at the end from the {sat['source']} ({sat['steps']} steps); reach "
+               "step = first 1000-step block after the minimum whose median loss is ≥ half that floor.\n",
+               markdown_table(["source", "steps", "β2=0.99 floor", "default tail median", "default RMS √v̂ end",
+                               "reach step(s)"],
+                              [[sat["source"], sat["steps"], sci(sat["b2_099_floor"]), sci(sat["tail_median"]),
+                                sci(sat["rms_sqrt_v_final"]), " / ".join(str(r) for r in sat["reach_step"])]])]
+    md += ["\n## Butterfly network\n",
+           markdown_table(["lr", "seed", "min loss", "step of min", "final loss", "matrix max err", "pred max err",
+                           "allclose", "allclose best (max err)"], b_rows),
+           f"\nTraining time (incl. compilation): dense sweep ({len(cfg['variants']) * cfg['seeds']} members) "
+           f"{dense_seconds:.0f} s, " + (f"long default run {long_seconds:.0f} s, " if long_seconds else "")
+           + f"butterfly sweep ({len(b_members)} members) {b_res.seconds:.0f} s.\n"]
     markdown = "\n".join(md)
 
     payload = {"seconds": total.seconds, "config": cfg, "n": N,
                "tolerances": {"matrix_atol": MATRIX_ATOL, "pred_atol": PRED_ATOL, "pred_rtol": PRED_RTOL},
-               "hessian_eig_range": [float(h_min), float(h_max)], "variants": payload_variants,
-               "dense_sweep_seconds": dense_seconds, "saturation_check": sat,
+               "hessian_eig_range": [float(h_min), float(h_max)], "derived": derived,
+               "variants": payload_variants, "dense_sweep_seconds": dense_seconds, "saturation_check": sat,
                "butterfly": {"params": b_params, "dense_params": (2 * N) ** 2, "members": b_payload,
                              "seconds": b_res.seconds}}
     figures = {"weights": fig_weights(results[DEFAULT]["kernel"][0]),
@@ -538,6 +685,77 @@ def main(argv=None):
     print(f"wrote {path} ({total.seconds:.0f} s)")
 
 
+def _num(v) -> str:
+    return "None" if v is None or not np.isfinite(v) else f"{v:.0f}"
+
+
+# --- `paper`: the gist's protocol -----------------------------------------------------------------
+def fig_gist(run: dict, p: DftGist):
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(8, 4.5))
+    epochs = np.arange(1, p.epochs + 1)
+    for i, m in enumerate(run["members"]):
+        ax.semilogy(epochs, run["epoch_mean"][i], color=f"C{i % 10}", lw=1, label=f"seed {m['seed']}: epoch mean")
+        ax.semilogy(epochs, run["epoch_last_batch"][i], color=f"C{i % 10}", lw=0.5, ls=":")
+    ax.set(xlabel="epoch", ylabel="training MSE",
+           title=f"gist protocol: Dense({p.units}), Adam lr {p.lr:g} ε {p.eps:g}, batch {p.batch_size} (dotted: last batch)")
+    ax.legend(fontsize=7)
+    ax.grid(alpha=0.3, which="both")
+    return fig
+
+
+def paper_markdown(run: dict, p: DftGist, seconds: float) -> str:
+    rows = []
+    for m in run["members"]:
+        e, lb, g, c = m["epoch_mean"], m["epoch_last_batch"], m["gist_check"], m["matrix_check"]
+        rows.append([m["seed"], sci(e["min"]), e["min_epoch"], sci(e["final"]), f"{e['final_over_min']:.3g}",
+                     f"{e['max_after_min_over_min']:.3g}", e["rise_epoch"], lb["min_epoch"],
+                     f"{lb['final_over_min']:.3g}", lb["rise_epoch"], g["allclose"], sci(g["max_abs_err"]),
+                     f"{g['max_err_over_tol']:.3g}", c["matrix_allclose"], sci(c["matrix_max_abs_err"]),
+                     c["pred_allclose"], sci(c["pred_max_abs_err"])])
+    return "\n".join([
+        "# DFT with one linear layer: the seed gist's protocol (paper profile)\n",
+        f"Setup (`spectral_inr.protocols.DFT_GIST`): N = {p.n}; {p.vectors} random complex vectors (standard normal "
+        f"Re/Im, data seed 0) stacked [Re, Im] ∈ ℝ^{2 * p.n}, targets np.fft.fft stacked the same way; bias-free "
+        f"Dense({p.units}) with a {p.init} kernel; Adam lr {p.lr:g}, ε {p.eps:g} (optax.adam, β1 0.9, β2 0.999), "
+        f"MSE; {p.epochs} epochs of minibatches of {p.batch_size} reshuffled every epoch ({p.steps()} steps); "
+        f"{len(run['members'])} seeds (init and data order) as members of one vmapped sweep. Per seed: the per-epoch "
+        f"training loss as the mean over the epoch's {p.vectors // p.batch_size} minibatch losses (what Keras's `fit` "
+        f"reports), its minimum, the epoch of the minimum (epochs counted from 1), the loss at epoch {p.epochs} "
+        f"over the minimum, the largest loss after the minimum over the minimum, and the first epoch after the "
+        f"minimum with loss ≥ {RISE_FACTOR:g}× the minimum (`None` = none within {p.epochs} epochs); the same for "
+        "the last minibatch's loss of each epoch. The gist's check: the final layer applied to the real vector "
+        f"arange({p.n}) (imaginary part 0) vs np.fft.fft(np.arange({p.n})), `np.allclose(rtol={p.rtol:g}, "
+        f"atol={p.atol:g})`, with the max |error| and max |error|/(atol + rtol·|fft|) (> 1 fails). Our checks "
+        f"(final parameters): learned 64×64 matrix vs the real block form of the DFT matrix, `np.allclose(atol="
+        f"{MATRIX_ATOL:g}, rtol=0)`, and predictions on {FRESH} fresh random vectors, `np.allclose(atol={PRED_ATOL:g}, "
+        f"rtol={PRED_RTOL:g})`.\n",
+        markdown_table(["seed", "min epoch loss", "epoch of min", f"loss epoch {p.epochs}", "final/min",
+                        "max after min / min", f"first epoch ≥{RISE_FACTOR:g}× min", "last batch: epoch of min",
+                        "last batch: final/min", f"last batch: first epoch ≥{RISE_FACTOR:g}× min",
+                        "gist allclose", "gist max err", "gist max err/tol", "matrix allclose", "matrix max err",
+                        "pred allclose", "pred max err"], rows),
+        f"\nTraining time (incl. compilation): {run['seconds']:.0f} s; total {seconds:.0f} s.\n"])
+
+
+def main_paper(args):
+    p = DFT_GIST
+    with Timer() as total:
+        run = run_gist(p, GIST_SEEDS)
+    payload = {"seconds": total.seconds, "protocol": dataclasses.asdict(p), "seeds": GIST_SEEDS,
+               "rise_factor": RISE_FACTOR, "epoch_loss": "mean over the epoch's minibatch losses (Keras fit's `loss`)",
+               "tolerances": {"matrix_atol": MATRIX_ATOL, "pred_atol": PRED_ATOL, "pred_rtol": PRED_RTOL,
+                              "gist_rtol": p.rtol, "gist_atol": p.atol},
+               "members": run["members"], "train_seconds": run["seconds"],
+               "epoch_mean_loss": [[float(f"{v:.6g}") for v in c] for c in run["epoch_mean"]],
+               "epoch_last_batch_loss": [[float(f"{v:.6g}") for v in c] for c in run["epoch_last_batch"]]}
+    markdown = paper_markdown(run, p, total.seconds)
+    path = write_results("dft", "paper", payload, markdown, {"loss-curves": fig_gist(run, p)}, out=args.out)
+    print(markdown)
+    print(f"wrote {path} ({total.seconds:.0f} s)")
+
+
 def reach_step(loss, level: float, block: int = 1000):
     """First step whose ``block``-step median loss is ≥ ``level`` *after* the minimum (``None`` if never)."""
     loss = np.asarray(loss)
@@ -546,99 +764,6 @@ def reach_step(loss, level: float, block: int = 1000):
         if np.nanmedian(loss[b:b + block]) >= level:
             return int(b)
     return None
-
-
-def explanation(v: dict, h_max: float, cfg: dict, sat: Optional[dict] = None) -> str:
-    """The explanation, with this run's numbers (medians over seeds) filled in."""
-    def med(name, key):
-        vals = [np.nan if s[key] is None else s[key] for s in v[name]["seeds"]]
-        return float(np.median(vals))
-
-    has = lambda name: name in v  # noqa: E731
-    limit = stability_limit("adam")
-    lr, b2 = ADAM_DEFAULT["lr"], ADAM_DEFAULT["b2"]
-    v_star = lr * h_max / limit                      # √v̂ at which a coordinate of curvature h_max is at the limit
-    rate = 0.5 * np.log(1 / b2)
-    d = DEFAULT
-    t_full = cfg["steps"] + np.log(med(d, "rms_sqrt_v_final") / v_star) / rate
-    text = [
-        f"(i) **v̂ forgets, so the step grows.** v̂ is an EMA of g² with memory 1/(1−β2) = {1 / (1 - b2):.0f} "
-        "steps. After the fast initial descent the gradients are orders of magnitude below their early values, "
-        "so v̂ is just the fading memory of those early gradients: RMS √v̂ decays like β2^{t/2} whatever the "
-        f"current gradient is (measured {med(d, 'sqrt_v_decay_per_step'):.2e}/step over the second half of the "
-        f"run, ½·ln(1/β2) = {rate:.2e} predicted). The per-coordinate step lr/(√v̂+ε) therefore grows "
-        f"exponentially — ε = 1e-8 is {med(d, 'rms_sqrt_v_final') / 1e-8:.0e}× below RMS √v̂ even at the end, it "
-        "caps nothing — and the update m̂/(√v̂+ε) stays O(lr) although the gradient vanishes: at the last step "
-        f"‖Δθ‖ = {med(d, 'step_norm_final'):.1e} (lr = {lr:g}) while ‖g‖ = {med(d, 'grad_norm_final'):.1e}.",
-        f"(ii) **Edge of stability.** On a quadratic, Adam's momentum iteration (β1 = {B1}) is stable only while "
-        f"the preconditioned sharpness λmax(lr·H/(√v̂+ε)) < 2(1+β1)/(1−β1) = {limit:.0f}. In the default run it "
-        f"reaches the limit at step ≈ {med(d, 'edge_step'):.0f} and then stays pinned there (end: "
-        f"{med(d, 'sharpness_final'):.1f}): the sharpest directions oscillate, and their own gradients keep "
-        "their v̂ just large enough — the self-stabilising 'adaptive edge of stability' (Cohen et al., 2022). "
-        f"The flatter directions keep converging, so the loss still falls until step ≈ {med(d, 'argmin'):.0f} "
-        f"(min {med(d, 'min'):.1e}).",
-        f"(iii) **The late rise.** √v̂ keeps decaying in every coordinate, so more and more directions reach "
-        "the limit and join the oscillation: ‖g‖ and ‖Δθ‖ grow again (‖Δθ‖ "
-        f"{med(d, 'step_norm_at_min'):.1e} at the minimum → {med(d, 'step_norm_final'):.1e} at the end) and the "
-        f"loss rises to {med(d, 'final'):.1e} ({med(d, 'rise'):.0f}× the minimum; spikes up to "
-        f"{med(d, 'max_after_min'):.1e}). The rise ends when every coordinate sits at the limit, "
-        f"√v̂ ≈ lr·λmax(H)/{limit:.0f} = {v_star:.1e}.",
-    ]
-    if has(SHORT_MEMORY):
-        s = SHORT_MEMORY
-        text[2] += (
-            f" The β2 = 0.99 run (10× shorter memory) gets there early and shows that end state: edge at step "
-            f"≈ {med(s, 'edge_step'):.0f}, minimum {med(s, 'min'):.1e} at step {med(s, 'argmin'):.0f}, then a flat "
-            f"floor of {med(s, 'final'):.1e} with RMS √v̂ = {med(s, 'rms_sqrt_v_final'):.1e} (vs {v_star:.1e} "
-            "predicted). For the default run, extrapolating the decay of √v̂ puts this end state at step "
-            f"≈ {t_full:.0f}.")
-        if sat is not None:
-            reach = [r for r in sat["reach_step"] if r is not None]
-            text[2] += (
-                f" Check ({sat['source']}, {sat['steps']} steps): the default's loss floor (median of the last "
-                f"10 %) ends at {sat['tail_median']:.1e} vs the β2 = 0.99 floor {sat['b2_099_floor']:.1e}, RMS √v̂ "
-                f"at {sat['rms_sqrt_v_final']:.1e}; its 1000-step median first reaches half that floor at step "
-                + (f"≈ {np.median(reach):.0f}." if reach else "— never within the run."))
-    fixes = []
-    for name in [n for n in v if n.startswith("adam ε=")]:
-        eps = v[name]["hp"]["eps"]
-        fixes.append(f"ε = {eps:g} (sharpness cap lr·λmax(H)/ε = {lr * h_max / eps:.3g}): min "
-                     f"{med(name, 'min'):.1e} → final {med(name, 'final'):.1e}, sharpness at the end "
-                     f"{med(name, 'sharpness_final'):.3g}, √v̂ < ε on {100 * med(name, 'frac_eps_final'):.0f} % "
-                     "of the coordinates")
-    rest = [
-        "(iv) **What removes it.** ε caps the step at lr/ε and hence the sharpness at lr·λmax(H)/ε, which stays "
-        f"below {limit:.0f} whenever ε > lr·λmax(H)/{limit:.0f} = {v_star:.1e}; then, once √v̂ < ε, Adam is "
-        "heavy-ball GD with step lr/ε and converges linearly." + (" " + "; ".join(fixes) + "." if fixes else "")]
-    for name, what in (("adam + cosine lr decay", "decaying lr to 0 lowers the sharpness with it"),
-                       ("amsgrad", "AMSGrad never lets v̂ decrease, so the step cannot grow — but it keeps the "
-                                   "large early v̂ and converges slowly"),
-                       ("GD, momentum 0.9, lr 10", "heavy-ball GD (lr 10 chosen from λmax(H); limit 3.8) has a "
-                                                    "constant sharpness and converges to float32 round-off")):
-        if has(name):
-            rest.append(f"{what[0].upper() + what[1:]}: min {med(name, 'min'):.1e} (step {med(name, 'argmin'):.0f}) → final "
-                        f"{med(name, 'final'):.1e}, sharpness at the end {med(name, 'sharpness_final'):.3g}.")
-    return "\n\n".join(text + [" ".join(rest)]) + "\n"
-
-
-def final_vs_best(v: dict) -> str:
-    """Which variants' final parameters miss the tolerance although their best parameters meet it."""
-    ok = lambda c: c["complex_allclose"] and c["matrix_allclose"] and c["pred_allclose"]  # noqa: E731
-    lost = [n for n, r in v.items() if any(ok(s["check_best"]) and not ok(s["check_final"]) for s in r["seeds"])]
-    never = [n for n, r in v.items() if not any(ok(s["check_best"]) for s in r["seeds"])]
-    out = []
-    if lost:
-        out.append(f"Final parameters that miss the tolerance although the best ones met it (the late rise "
-                   f"undoing accuracy already reached): {', '.join(lost)}.")
-    if never:
-        out.append(f"Not converged to the tolerance at all within the run: {', '.join(never)}.")
-    return ("\n" + " ".join(out) + "\n") if out else ""
-
-
-def butterfly_note(rows) -> str:
-    ok = sum(r["check_final"]["matrix_allclose"] and r["check_final"]["pred_allclose"] for r in rows)
-    return (f"\n{ok}/{len(rows)} butterfly members learn the DFT to the stated tolerances. The factorisation "
-            "is not unique (per-pair rescalings between stages cancel), but the product — the transform — is.\n")
 
 
 if __name__ == "__main__":

@@ -1,8 +1,11 @@
-"""The DFT experiment's pieces: data layout, the butterfly FFT, the optimizer switch/logger, a short fit.
+"""The DFT experiment's pieces: data layout, the butterfly FFT, the optimizer switch/logger, a short fit,
+the gist protocol (`paper`) at a tiny size.
 
 Small (≤ 256 samples, ≤ 300 steps) so the file runs in a few seconds on 2 CPU cores.
 """
 from __future__ import annotations
+
+import dataclasses
 
 import jax
 import jax.numpy as jnp
@@ -115,3 +118,75 @@ def test_curve_helpers():
     assert dft.reach_step(np.r_[np.ones(10), np.full(10, 5.0)], 4.0, block=5) == 10
     assert dft.reach_step(np.ones(20), 4.0, block=5) is None
     assert dft.thin(np.array([1.0, np.nan, 3.0]), 1) == [1.0, None, 3.0]
+
+
+# --- the gist's protocol (`--profile paper`) at a tiny size ------------------------------------------
+def test_gist_protocol_is_read_from_the_protocol_module():
+    from spectral_inr.protocols import DFT_GIST
+    assert dft.DFT_GIST is DFT_GIST
+    fitter = dft.gist_fitter(DFT_GIST)
+    assert fitter.batch_size == DFT_GIST.batch_size == 100 and fitter.shuffle == "epoch"
+    model = dft.gist_model(DFT_GIST)
+    assert model.features == 64 and model.use_bias is False
+
+
+def test_gist_glorot_uniform_init():
+    p = dft.DFT_GIST
+    model = dft.gist_model(p)
+    kernels = np.stack([np.asarray(model.init(jax.random.PRNGKey(s), jnp.zeros((1, 2 * p.n)))["params"]["kernel"])
+                        for s in range(8)])
+    assert kernels.shape == (8, 64, 64)
+    limit = np.sqrt(6.0 / (64 + 64))                          # Glorot uniform: U(±√(6/(fan_in+fan_out)))
+    assert np.abs(kernels).max() <= limit and np.abs(kernels).max() > 0.99 * limit
+    # variance 2/(fan_in+fan_out) = 1/64 (flax's default lecun_normal also has 1/64: the support tells them apart)
+    np.testing.assert_allclose(kernels.var(), 2.0 / 128, rtol=0.03)   # 32768 draws: std error of var ≈ 0.6 %
+    np.testing.assert_allclose(np.mean(np.abs(kernels) < limit / 2), 0.5, atol=0.02)   # uniform, not normal
+
+
+def test_gist_check_against_exact_fft_of_arange():
+    p = dft.DFT_GIST
+    exact = real_block(dft_matrix(p.n)).T.astype(np.float32)     # kernel K with x @ K = stacked F x
+    # the reference is the DFT of arange(32): X_k = Σ_j j·exp(−2πi jk/32), X_0 = 496
+    ref = np.array([sum(j * np.exp(-2j * np.pi * j * k / p.n) for j in range(p.n)) for k in range(p.n)])
+    np.testing.assert_allclose(np.fft.fft(np.arange(p.n)), ref, atol=1e-9)
+    good = dft.gist_check(exact, p)
+    assert good["allclose"] and good["max_abs_err"] < 1e-3 and good["max_err_over_tol"] < 1
+    # an error of 1e-3 on the DC row's real entries gives |ΔX_0| = 0.496 > 1e-5·496: the gist's check fails
+    bad = exact.copy()
+    bad[:p.n, 0] += 1e-3
+    out = dft.gist_check(bad, p)
+    assert not out["allclose"]
+    np.testing.assert_allclose(out["max_abs_err"], 1e-3 * np.arange(p.n).sum(), rtol=1e-3)
+
+
+def test_gist_run_tiny():
+    p = dataclasses.replace(dft.DFT_GIST, vectors=300, epochs=4)      # 3 batches of 100 per epoch, 12 steps
+    run = dft.run_gist(p, seeds=3, fresh=20)
+    assert run["epoch_mean"].shape == run["epoch_last_batch"].shape == (3, 4)
+    assert np.isfinite(run["epoch_mean"]).all() and len(run["members"]) == 3
+    # the loss starts near E‖Fz‖²/64 = 32 (the init's output is small) and Adam at lr 1e-3 barely moves it in 12 steps
+    assert 25 < run["epoch_mean"][0, 0] < 40 and (run["epoch_mean"][:, -1] < run["epoch_mean"][:, 0]).all()
+    seeds = [m["seed"] for m in run["members"]]
+    assert seeds == [0, 1, 2]
+    assert not np.allclose(run["kernels"][0], run["kernels"][1])          # seeds give different inits
+    for m in run["members"]:
+        assert set(m["gist_check"]) == {"allclose", "max_abs_err", "max_err_over_tol"}
+        assert m["gist_check"]["allclose"] is False and m["matrix_check"]["matrix_allclose"] is False
+        assert 1 <= m["epoch_mean"]["min_epoch"] <= 4
+
+
+def test_rise_stats():
+    st = dft.rise_stats(np.array([4.0, 2.0, 1.0, 1.5, 3.0, 2.5]))
+    assert st["min_epoch"] == 3 and st["rise_epoch"] == 5 and st["rises"] is True
+    assert st["final_over_min"] == 2.5 and st["max_after_min_over_min"] == 3.0
+    st = dft.rise_stats(np.array([4.0, 2.0, 1.0, 1.5]))
+    assert st["rise_epoch"] is None and st["rises"] is False
+    p = dataclasses.replace(dft.DFT_GIST, vectors=300, epochs=4)
+    per = dft.epoch_losses(np.arange(12.0)[None], p)
+    assert per["mean"].tolist() == [[1.0, 4.0, 7.0, 10.0]] and per["last_batch"].tolist() == [[2.0, 5.0, 8.0, 11.0]]
+
+
+def test_profiles():
+    with pytest.raises(SystemExit):
+        dft.parse_args("x", ["--profile", "nope"], profiles=("quick", "long", "paper"))
+    assert set(dft.PROFILES) == {"quick", "long"}
