@@ -86,4 +86,8 @@ QUICK = dataclasses.replace(
 QUICK_PAPER = dataclasses.replace(
     PAPER, name="quick-paper", images=QUICK.images, resize=QUICK.resize, width=QUICK.width,
     batch_size=QUICK.batch_size, epochs=QUICK.epochs, seeds=QUICK.seeds, reduced=QUICK.reduced)
-TUNER_KODAK = {p.name: p for p in (OFFICIAL, PAPER, QUICK, QUICK_PAPER)}
+CPU = dataclasses.replace(
+    OFFICIAL, name="cpu", images=(5,), epochs=500, seeds=1, train_metrics="split",
+    reduced="one image (kodim05) at the full 512²; 500 epochs (2,000 steps of 65,536 pixels) instead of 5,000; "
+            "1 seed; train columns from the split fit's 95 % (no separate all-pixel fit)")
+TUNER_KODAK = {p.name: p for p in (OFFICIAL, PAPER, QUICK, QUICK_PAPER, CPU)}
