@@ -11,7 +11,8 @@ reduced to this CPU).  Rows:
   ``S1/ω0`` on the next, from the clip's spectral centroid), first ω0 = 30;
 * ``siren2-notebook``: the seed notebook's scheme (std ``S0/100^k`` on the
   hidden→hidden and output kernels, none on the input layer), first ω0 = 3000;
-* ``finer++``: first-layer bias U(±5), first ω0 = 3000 (see the protocol);
+* ``finer++``: first-layer bias U(±5), first ω0 = 3000 capped below the
+  grid's Nyquist limit (``AudioFit.finer_omega0``: 1,208 for 10,000 samples);
 * ``finer++-repo``: the repository's FINER configuration, first ω0 = 30.
 
 Clips × seeds form one vmapped member axis per method and clip length.
@@ -40,7 +41,7 @@ def optimizer(p):
     return lambda hp: optax.adam(optax.exponential_decay(hp["lr"], p.decay_every, p.decay, staircase=True))
 
 
-def model_fn(method, p):
+def model_fn(method, p, n=None):
     kw = dict(out_features=1, width=p.width, depth=p.depth, omega0=p.omega0)
     if method == "siren":
         return lambda hp: models.Siren(first_omega0=p.siren_first_omega0, **kw)
@@ -49,7 +50,7 @@ def model_fn(method, p):
     if method == "siren2-notebook":
         return lambda hp: models.Siren2(first_omega0=p.notebook_first_omega0, noise_scales=(p.notebook_s0, 0.0),
                                         scheme="notebook", decay=p.notebook_decay, **kw)
-    first = p.finer_first_omega0 if method == "finer++" else p.finer_repo_first_omega0
+    first = p.finer_omega0(n or p.samples) if method == "finer++" else p.finer_repo_first_omega0
     return lambda hp: models.Finer(first_omega0=first, first_bias_scale=p.finer_bias_scale, **kw)
 
 
@@ -76,7 +77,7 @@ def run_method(method, p, clips, wav_dir=None):
               "snr": [], "zero_psnr": []}
     losses = []
     for n, group in by_length.items():
-        fitter = Fitter(model_fn(method, p), optimizer(p), batch_size=batch_size(method, p, n))
+        fitter = Fitter(model_fn(method, p, n), optimizer(p), batch_size=batch_size(method, p, n))
         members, targets, signals = [], [], []
         for clip in group:
             s0, s1 = models.siren2_noise_scales(clip.values, "audio")

@@ -110,3 +110,16 @@ def test_audio_and_dft_protocols():
     d = protocols.DFT_GIST
     assert (d.n, d.vectors, d.units, d.epochs, d.batch_size, d.eps) == (32, 10_000, 64, 100, 100, 1e-7)
     assert d.steps() == 10_000
+
+
+def test_finer_first_omega0_stays_below_the_grid_nyquist_limit():
+    """ω0·(2β+3) ≤ π(n−1)/2: the first layer's largest initial local frequency, in rad per unit."""
+    quick, official = protocols.SIREN2_AUDIO["quick"], protocols.SIREN2_AUDIO["official"]
+    w = quick.finer_omega0(10_000)
+    assert w * (2 * 5.0 + 3) == pytest.approx(math.pi * 9_999 / 2)
+    assert official.finer_omega0(150_000) == 3000.0            # inactive cap at the paper's length
+    # the local frequency of sin(ω0(|z|+1)z) is ω0(2|z|+1)|w|: check the bound numerically on the grid
+    x = np.linspace(-1, 1, 10_000)
+    z = 1.0 * x + 5.0                                           # extreme draw w = 1, b = 5
+    phase = w * (np.abs(z) + 1) * z
+    assert np.max(np.abs(np.diff(phase))) <= np.pi + 1e-9       # ≤ π rad per sample: no aliasing

@@ -8,6 +8,7 @@ Sources: ``learn_audios.py`` (config class, networks), ``modules/train_utils.py`
 from __future__ import annotations
 
 import dataclasses
+import math
 from dataclasses import dataclass
 from typing import Optional, Tuple
 
@@ -38,14 +39,26 @@ class AudioFit:
     # FINER++ (FINER_plus_plus: first_bias_scale=5). The repository's only audio configuration of
     # FINER (commented out in learn_audios.py) has first_omega_0=30 and minibatches of 65,536; at
     # ω0 = 30 FINER++ stays at the predict-silence floor (docs/fidelity.md), so the `finer++` row uses
-    # SIREN's audio first ω0 = 3000 (chosen a priori: the value of every SIREN audio protocol, not
-    # tuned on these clips) and `finer++-repo` keeps the repository's 30.
+    # SIREN's audio first ω0 = 3000, capped so that the initial first layer does not alias on the
+    # sampling grid (see `finer_omega0`); `finer++-repo` keeps the repository's 30.
     finer_first_omega0: float = 3000.0
     finer_repo_first_omega0: float = 30.0
     finer_bias_scale: float = 5.0
     finer_batch: Optional[int] = 65536     # learn_audios.py: batch_size = min(n, 256·256) for FINER
     seeds: int = 3
     reduced: str = ""
+
+    def finer_omega0(self, n: int) -> float:
+        """FINER++'s first ω0 for ``n`` samples on ``linspace(−1, 1, n)``.
+
+        The first layer is ``sin(ω0(|z|+1)z)``, ``z = wx + b``, ``w ~ U(±1)``, ``b ~ U(±β)``; its local
+        angular frequency ``ω0(2|z|+1)|w|`` reaches ``ω0(2β+3)``.  Keep that below the grid's Nyquist
+        limit ``π(n−1)/2`` rad per unit: ``ω0 = min(finer_first_omega0, π(n−1)/(2(2β+3)))``.  For the
+        official 150,000 samples the cap (≈ 18,000) is inactive; for a 10,000-sample window it gives
+        ≈ 1,208, where 3000 would start from features above Nyquist (aliased noise).
+        """
+        cap = math.pi * (n - 1) / (2 * (2 * self.finer_bias_scale + 3))
+        return float(min(self.finer_first_omega0, cap))
 
 
 OFFICIAL = AudioFit("official")
