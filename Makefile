@@ -29,7 +29,7 @@ bench: setup
 	$(BIN)/pip install --quiet torch==2.13.0
 	MPLBACKEND=Agg $(BIN)/python -m benchmarks.run $(BENCH_ARGS)
 
-# Reproductions: make exp-kodak PROFILE=quick|paper (data: $$SPECTRAL_INR_DATA, else ../shared/data)
+# Reproductions: make exp-kodak PROFILE=quick|official|paper|cpu (profiles: spectral_inr/protocols; data: $$SPECTRAL_INR_DATA, else ../shared/data)
 DATA ?= $(or $(SPECTRAL_INR_DATA),$(abspath ../shared/data))
 EXPERIMENTS := kodak audio mnist dft spectra
 

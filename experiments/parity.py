@@ -56,21 +56,27 @@ def our_fit(method, ref: Path, epochs: int, seed: int):
     result = sweep(fitter, signal.coords()[train_idx], signal.targets()[train_idx], [{"seed": seed}],
                    p.steps(len(train_idx)), chunk=100, progress=False)
     s = evaluation.evaluate(fitter, result, signal, split=(train_idx, test_idx), tuner_metric=True)
-    return {"psnr_train": s["psnr_train"][0], "psnr_test": s["psnr_test"][0],
+    # the official PSNR is of the raw (unclipped) output; ours clips to [0, 1]
+    raw = evaluation.predict_members(fitter, result, signal)[0].reshape(-1, 3)
+    flat = signal.targets()
+    psnr_raw = lambda idx: float(-10 * np.log10(np.mean((raw[idx] - flat[idx]) ** 2)))  # noqa: E731
+    return {"psnr_train": psnr_raw(train_idx), "psnr_test": psnr_raw(test_idx),
+            "psnr_train_clipped": s["psnr_train"][0], "psnr_test_clipped": s["psnr_test"][0],
             "gradient_psnr": s["gradient_psnr_tuner"][0], "gradient_psnr_ours_test": s["gradient_psnr_test"][0]}
 
 
-def siren2_parity(ref: Path, out: Path):
+def siren2_parity(ref: Path, out: Path, seeds=None):
     from experiments import audio
 
     target = np.load(sorted(ref.glob("target_*.npy"))[0]).astype(np.float32).reshape(-1, 1)
     rows, payload = [], {}
     with common.Timer() as total:
         for method, theirs_name in (("siren", "SIREN"), ("siren2", "SIREN_square")):
-            theirs = [json.loads(f.read_text()) for f in sorted(ref.glob(f"{theirs_name}_seed*.json"))]
+            files = [f for f in sorted(ref.glob(f"{theirs_name}_seed*.json")) if f.stem.split("seed")[1].isdigit()]
+            theirs = [json.loads(f.read_text()) for f in files]
             t0 = theirs[0]
             p = dataclasses.replace(protocols.SIREN2_AUDIO["quick"], width=t0["HL_dim"], depth=t0["n_HLs"],
-                                    steps=t0["epochs"], samples=target.shape[0], seeds=len(theirs))
+                                    steps=t0["epochs"], samples=target.shape[0], seeds=seeds or len(theirs))
             fitter = audio.Fitter(audio.model_fn(method, p), audio.optimizer(p))
             s0, s1 = models.siren2_noise_scales(target, "audio")
             members = [{"lr": p.lr, "seed": i, "s0": s0, "s1": s1} for i in range(p.seeds)]
@@ -91,16 +97,53 @@ def siren2_parity(ref: Path, out: Path):
     common.write_results("parity", "siren2", payload, md, out=out)
 
 
+def score_their_weights(method, ref: Path):
+    """Our metric code on *their* trained weights (``weights.npz``, exported from their ``model.pth``).
+
+    Separates metric differences from training differences: if these equal their reported numbers,
+    any gap in the parity table comes from the fits, not from how they are scored.
+    """
+    import jax
+    import jax.numpy as jnp
+
+    from spectral_inr import metrics
+
+    w = np.load(ref / "weights.npz")
+    target = np.load(ref / "target.npy").astype(np.float32)
+    test_idx = np.sort(np.load(ref / "test_idx.npy"))
+    h, wd, _ = target.shape
+    train_idx = np.setdiff1d(np.arange(h * wd), test_idx)
+    freqs = [tuple(int(v) for v in k[::-1]) for k in np.load(ref / "freqs.npy")]
+    np.testing.assert_allclose(w["freq_w"][:, ::-1] * 4.0 / (2 * np.pi), np.asarray(freqs), atol=1e-4)
+    p = protocols.TUNER_KODAK["official"]
+    if method == "tuner":
+        model = models.Tuner(3, freqs, low_limit=p.low_limit, period=p.period, width=len(freqs), depth=1)
+    else:
+        model = models.TunerSiren(3, freqs, period=p.period, width=len(freqs), depth=1)
+    params = {"layers_0": {"phase": w["phase"]}, "layers_1": {"kernel": w["w1"].T, "bias": w["b1"]},
+              "layers_2": {"kernel": w["w2"].T, "bias": w["b2"]}}
+    params = jax.tree_util.tree_map(jnp.asarray, params)
+    signal = Signal("image", target, ref.name)
+    apply = lambda x: model.apply({"params": params}, x)  # noqa: E731
+    raw = np.asarray(jax.jit(apply)(jnp.asarray(signal.coords())))
+    flat = signal.targets()
+    psnr_raw = lambda idx: float(-10 * np.log10(np.mean((raw[idx] - flat[idx]) ** 2)))  # noqa: E731
+    grad = jax.jit(lambda c: metrics.gradient_psnr_of_model(apply, c, target, convention="tuner", chunk_size=4096))
+    return {"psnr_train": psnr_raw(train_idx), "psnr_test": psnr_raw(test_idx),
+            "gradient_psnr": float(grad(jnp.asarray(signal.grid())))}
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("which", choices=["tuner", "siren2"])
     ap.add_argument("ref", type=Path, help="folder with the reference runs (tuner_seed*/, siren_seed*/)")
     ap.add_argument("--epochs", type=int, default=500)
+    ap.add_argument("--seeds", type=int, default=None, help="siren2: our seeds (default: as many as theirs)")
     ap.add_argument("--out", type=Path, default=common.RESULTS)
     args = ap.parse_args(argv)
     if args.which == "siren2":
-        return siren2_parity(args.ref, args.out)
-    rows, payload = [], {}
+        return siren2_parity(args.ref, args.out, args.seeds)
+    rows, payload, metric_rows = [], {}, []
     with common.Timer() as total:
         for method, prefix in (("tuner", "tuner_seed"), ("tuner-siren", "siren_seed")):
             refs = sorted(args.ref.glob(prefix + "*"))
@@ -108,9 +151,15 @@ def main(argv=None):
             if not refs:
                 raise SystemExit(f"no {prefix}* runs in {args.ref}")
             theirs = [json.loads((r / "metrics.json").read_text()) for r in refs]
+            scored = [score_their_weights(method, r) for r in refs if (r / "weights.npz").exists()]
             ours = [our_fit(method, r, args.epochs, seed=i) for i, r in enumerate(refs)]
             payload[method] = {"references": [r.name for r in refs], "ours": ours,
-                               "theirs": [{k: t[v] for k, v in THEIRS.items()} for t in theirs]}
+                               "theirs": [{k: t[v] for k, v in THEIRS.items()} for t in theirs],
+                               "our_metrics_on_their_weights": scored}
+            if scored:
+                for k in THEIRS:
+                    diff = [sc[k] - t[THEIRS[k]] for sc, t in zip(scored, theirs)]
+                    metric_rows.append([method, k, ", ".join(f"{d:+.3f}" for d in diff)])
             for k in THEIRS:
                 a = [o[k] for o in ours]
                 b = [t[THEIRS[k]] for t in theirs]
@@ -119,9 +168,15 @@ def main(argv=None):
     payload["epochs"], payload["seconds"] = args.epochs, total.seconds
     md = (f"# Parity with DianaPat/TUNER ({args.epochs} full-batch epochs)\n\nSame target array, test pixels and "
           "first-layer frequencies as each reference run; ours: `TUNER_KODAK['official']` at the reference width. "
-          "Metrics in the official convention (PSNR on each side of the split, gradient PSNR on the full image). "
+          "Metrics in the official convention (PSNR of the unclipped output on each side of the split, gradient "
+          "PSNR on the full image; our clipped PSNR is in the JSON). "
           "Mean ± std over runs (seeds differ between the two sides: the initial weights are not shared).\n\n"
           + common.markdown_table(["method", "metric", "ours", "theirs", "ours − theirs (dB)"], rows))
+    if metric_rows:
+        md += ("\n## Our metric code on their trained weights\n\nTheir `model.pth` exported to numpy and scored "
+               "by `spectral_inr.metrics` (official convention) — minus the number their `handler_base` "
+               "reported, per run:\n\n"
+               + common.markdown_table(["method", "metric", "ours − theirs per run (dB)"], metric_rows))
     common.write_results("parity", "tuner", payload, md, out=args.out)
 
 
