@@ -30,6 +30,7 @@ the final parameters (eval mode: BN running averages, no dropout) on the 10k tes
 """
 from __future__ import annotations
 
+import dataclasses
 import math
 from typing import Callable, Optional, Sequence
 
@@ -39,30 +40,27 @@ import numpy as np
 import optax
 
 from experiments import common
+from spectral_inr import protocols
 from spectral_inr.data import load_mnist
 from spectral_inr.models import activations
 from spectral_inr.models.harmonic import HarmonicMLP
 from spectral_inr.optim import harmonic_adam
 from spectral_inr.train import Fitter, grid, sweep
 
-MNIST_MEAN, MNIST_STD = 0.1307, 0.3081  # the seed's transforms.Normalize
+_P = protocols.HARMONIC_MNIST["paper"]   # the seed's protocol as data (spectral_inr/protocols/harmonic.py)
+MNIST_MEAN, MNIST_STD = _P.mean, _P.std
 SEED_CLAIM = {"test_accuracy": 0.95, "source": "seed README: '95% test accuracy within first few epochs' (15-epoch "
               "script; no number for the LR sweep or an ablation)"}
-LR, WEIGHT_DECAY, FREQ_FACTOR = 1e-3, 1e-5, 0.1
-PLATEAU_FACTOR, PLATEAU_PATIENCE_TORCH = 0.1, 2
-LR_GRID = (1e-4, 3e-4, 1e-3, 3e-3, 1e-2)
+LR, WEIGHT_DECAY, FREQ_FACTOR = _P.lr, _P.weight_decay, _P.freq_factor
+PLATEAU_FACTOR, PLATEAU_PATIENCE_TORCH = _P.plateau_factor, _P.plateau_patience_torch
+LR_GRID = _P.lr_grid
 ACTIVATIONS = {"harmonic": activations.harmonic, "relu": activations.relu}
 
-PROFILES = {
-    # quick (a loaded 2-core CPU, ≲ 5 min). Reduced: the first 10,000 of the 60,000 training images,
-    # 3 epochs (main/ablation, not 15) and 2 epochs (LR sweep, not 5), 2 seeds (not 3). The plateau rule is
-    # kept but cannot fire within 3 epochs (patience 2). Test set: the full 10k.
-    "quick": dict(train_size=10_000, epochs=3, sweep_epochs=2, seeds=2, batch=128, sweep_batch=64,
-                  hidden=(512, 256), max_freqs=(5.0, 3.0), lr_sweep_sizes=((32, 16), (512, 256))),
-    # paper: the seed protocol — 60k images, 15 epochs (main/ablation), 5 epochs (LR sweep), 3 seeds.
-    "paper": dict(train_size=None, epochs=15, sweep_epochs=5, seeds=3, batch=128, sweep_batch=64,
-                  hidden=(512, 256), max_freqs=(5.0, 3.0), lr_sweep_sizes=((32, 16), (512, 256))),
-}
+# quick: see HARMONIC_MNIST["quick"].reduced; paper: the seed protocol.
+PROFILES = {name: {k: v for k, v in dataclasses.asdict(p).items()
+                   if k in ("train_size", "epochs", "sweep_epochs", "seeds", "batch", "sweep_batch", "hidden",
+                            "max_freqs", "lr_sweep_sizes")}
+            for name, p in protocols.HARMONIC_MNIST.items()}
 
 
 # --- data -------------------------------------------------------------------------------------------

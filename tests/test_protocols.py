@@ -123,3 +123,11 @@ def test_finer_first_omega0_stays_below_the_grid_nyquist_limit():
     z = 1.0 * x + 5.0                                           # extreme draw w = 1, b = 5
     phase = w * (np.abs(z) + 1) * z
     assert np.max(np.abs(np.diff(phase))) <= np.pi + 1e-9       # ≤ π rad per sample: no aliasing
+
+
+def test_harmonic_mnist_protocol():
+    p, q = protocols.HARMONIC_MNIST["paper"], protocols.HARMONIC_MNIST["quick"]
+    assert (p.train_size, p.epochs, p.sweep_epochs, p.batch, p.hidden, p.max_freqs) == (None, 15, 5, 128, (512, 256),
+                                                                                      (5.0, 3.0))
+    assert (p.lr, p.weight_decay, p.freq_factor, p.plateau_patience_torch) == (1e-3, 1e-5, 0.1, 2)
+    assert (q.train_size, q.epochs, q.seeds) == (10_000, 3, 2) and q.reduced
