@@ -23,6 +23,8 @@ Images × seeds are one vmapped member axis per method (``member_targets``).
 """
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 
 from experiments import common
@@ -100,8 +102,6 @@ def run_method(p, method, images, split):
 
 def learned_penalty_ablation(p, images, split, out):
     """``tuner-learned`` with the paper's ``λ·Σ c`` and the official code's ``λ·mean c``."""
-    import dataclasses
-
     per = {}
     for reduction in ("sum", "mean"):
         q = dataclasses.replace(p, learned_penalty=reduction)
@@ -140,7 +140,6 @@ def main(argv=None):
             r = per_method[method]
             print(f"{method}: " + ", ".join(f"{k} {common.mean_std(r[k])}" for k in METRICS)
                   + f" ({r['seconds']:.0f} s)", flush=True)
-    import dataclasses
     payload = {"config": dataclasses.asdict(p), "methods": per_method, "paper": PAPER_TABLE, "seconds": total.seconds}
     common.write_results("kodak", args.profile, payload, markdown(p, per_method),
                          {"reconstructions": figure(images[0], previews), "curves": curves(per_method)},

@@ -34,6 +34,11 @@ from spectral_inr import evaluation, models, protocols, recipes
 from spectral_inr.signals import Signal
 from spectral_inr.train import sweep
 
+def _psnr_raw(raw, flat, idx) -> float:
+    """PSNR of the unclipped output on the pixels ``idx`` (their ``log_metrics``/``log_psnr_test``)."""
+    return float(-10 * np.log10(np.mean((raw[idx] - flat[idx]) ** 2)))
+
+
 THEIRS = {"psnr_train": "psnr_train_handler_base", "psnr_test": "psnr_test_handler_base",
           "gradient_psnr": "psnr_grad_handler_base"}
 
@@ -59,8 +64,7 @@ def our_fit(method, ref: Path, epochs: int, seed: int):
     # the official PSNR is of the raw (unclipped) output; ours clips to [0, 1]
     raw = evaluation.predict_members(fitter, result, signal)[0].reshape(-1, 3)
     flat = signal.targets()
-    psnr_raw = lambda idx: float(-10 * np.log10(np.mean((raw[idx] - flat[idx]) ** 2)))  # noqa: E731
-    return {"psnr_train": psnr_raw(train_idx), "psnr_test": psnr_raw(test_idx),
+    return {"psnr_train": _psnr_raw(raw, flat, train_idx), "psnr_test": _psnr_raw(raw, flat, test_idx),
             "psnr_train_clipped": s["psnr_train"][0], "psnr_test_clipped": s["psnr_test"][0],
             "gradient_psnr": s["gradient_psnr_tuner"][0], "gradient_psnr_ours_test": s["gradient_psnr_test"][0]}
 
@@ -127,9 +131,8 @@ def score_their_weights(method, ref: Path):
     apply = lambda x: model.apply({"params": params}, x)  # noqa: E731
     raw = np.asarray(jax.jit(apply)(jnp.asarray(signal.coords())))
     flat = signal.targets()
-    psnr_raw = lambda idx: float(-10 * np.log10(np.mean((raw[idx] - flat[idx]) ** 2)))  # noqa: E731
     grad = jax.jit(lambda c: metrics.gradient_psnr_of_model(apply, c, target, convention="tuner", chunk_size=4096))
-    return {"psnr_train": psnr_raw(train_idx), "psnr_test": psnr_raw(test_idx),
+    return {"psnr_train": _psnr_raw(raw, flat, train_idx), "psnr_test": _psnr_raw(raw, flat, test_idx),
             "gradient_psnr": float(grad(jnp.asarray(signal.grid())))}
 
 

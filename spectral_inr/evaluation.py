@@ -38,7 +38,7 @@ def _hp(result: SweepResult) -> dict:
     return {k: jnp.asarray(v) for k, v in stacked.items()}
 
 
-def _gradients(fitter: Fitter, result: SweepResult, signal: Signal, params, luma: str = "bt601") -> np.ndarray:
+def _gradients(fitter: Fitter, result: SweepResult, signal: Signal, params, luma="bt601") -> np.ndarray:
     grid = jnp.asarray(signal.grid())
 
     def one(p, ms, hp):
@@ -71,9 +71,12 @@ def evaluate(fitter: Fitter, result: SweepResult, signal: Union[Signal, Sequence
         return out
     clipped = np.clip(preds, 0.0, 1.0)
     params = result.state.params if params is None else params
-    grads = _gradients(fitter, result, signal, params)
+    if tuner_metric:   # BT.601 (ours) and Rec. 709 (TUNER's) gray gradients from one Jacobian pass
+        both = _gradients(fitter, result, signal, params, luma=("bt601", "bt709"))
+        grads, tuner_grads = both[:, 0], both[:, 1]
+    else:
+        grads = _gradients(fitter, result, signal, params)
     if tuner_metric:
-        tuner_grads = grads if signal.channels == 1 else _gradients(fitter, result, signal, params, luma="bt709")
         out["gradient_psnr_tuner"] = [float(metrics.gradient_psnr(g, t, convention="tuner"))
                                       for g, t in zip(tuner_grads, targets)]
     h, w = signal.shape

@@ -276,18 +276,28 @@ def network_gradient(
     the coordinates is converted to per-pixel units by the chain rule:
     df/di = df/dy * 2/(H-1), df/dj = df/dx * 2/(W-1). Returns ``(H, W, 2)``.
     ``chunk_size`` evaluates points in chunks (``jax.lax.map``) to bound memory.
-    ``luma`` picks the gray weights of a 3-channel output (see ``grayscale``).
+    ``luma`` picks the gray weights of a 3-channel output (see ``grayscale``);
+    a tuple of names returns ``(len(luma), H, W, 2)``, one gradient per
+    weighting, from one forward-mode Jacobian ``(C, 2)`` per point (two JVPs)
+    instead of one backward pass per weighting.
     """
     coords = _float(coords)
     if coords.ndim != 3 or coords.shape[-1] != 2:
         raise ValueError(f"coords must be (H, W, 2), got {coords.shape}")
     h, w = coords.shape[:2]
+    several = isinstance(luma, (tuple, list))
 
     def f(p):
         out = _float(apply_fn(p[None]))[0]
         return out if out.ndim == 0 else grayscale(out, luma=luma)
 
-    grad_f = jax.grad(f)
+    def grays(p):   # (len(luma), 2): every weighting from one Jacobian
+        jac = jax.jacfwd(lambda q: jnp.atleast_1d(_float(apply_fn(q[None]))[0]))(p)   # (C, 2)
+        if jac.shape[0] == 1:
+            return jnp.broadcast_to(jac, (len(luma), 2))
+        return jnp.stack([grayscale(jac.T, luma=name) for name in luma])
+
+    grad_f = grays if several else jax.grad(f)
     pts = coords.reshape(-1, 2)
     if chunk_size is None:
         grads = jax.vmap(grad_f)(pts)
@@ -296,6 +306,8 @@ def network_gradient(
     scale = jnp.asarray(
         [2.0 / max(h - 1, 1), 2.0 / max(w - 1, 1)], dtype=grads.dtype
     )
+    if several:
+        return jnp.moveaxis(grads, 1, 0).reshape(len(luma), h, w, 2) * scale
     return grads.reshape(h, w, 2) * scale
 
 

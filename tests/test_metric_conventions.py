@@ -64,3 +64,15 @@ def test_tuner_convention_rejects_mask_and_unknown_names():
 def test_rec709_luma_for_network_gradient():
     rgb = np.random.default_rng(0).random((4, 5, 3)).astype(np.float32)
     np.testing.assert_allclose(M.grayscale(rgb, luma="bt709"), rgb @ np.array([0.2126, 0.7152, 0.0722]), rtol=1e-6)
+
+
+def test_several_lumas_from_one_jacobian_equal_separate_gradients():
+    import jax.numpy as jnp
+
+    w = np.random.default_rng(5).standard_normal((2, 3)).astype(np.float32)
+    apply = lambda x: jnp.sin(x @ w)                                  # (N, 2) -> (N, 3)  # noqa: E731
+    yy, xx = np.meshgrid(np.linspace(-1, 1, 6), np.linspace(-1, 1, 7), indexing="ij")
+    grid = np.stack([yy, xx], -1).astype(np.float32)
+    both = M.network_gradient(apply, grid, luma=("bt601", "bt709"), chunk_size=16)
+    for i, name in enumerate(("bt601", "bt709")):
+        np.testing.assert_allclose(both[i], M.network_gradient(apply, grid, luma=name), rtol=1e-5, atol=1e-6)
