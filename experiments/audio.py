@@ -20,6 +20,7 @@ Clips × seeds form one vmapped member axis per method and clip length.
 from __future__ import annotations
 
 import dataclasses
+import time
 
 import numpy as np
 import optax
@@ -32,7 +33,7 @@ from spectral_inr.report import save_reconstruction
 from spectral_inr.signals import Signal
 from spectral_inr.train import Fitter, sweep
 
-METHODS = ("siren", "siren2", "siren2-notebook", "finer++", "finer++-repo")
+METHODS = protocols.SIREN2_AUDIO["official"].methods
 PAPER_ROW = {"siren": "siren", "siren2": "siren2", "finer++": "finer++"}
 
 
@@ -116,14 +117,16 @@ def main(argv=None):
     wav_dir.mkdir(parents=True, exist_ok=True)
     per_method, curves = {}, {}
     with common.Timer() as total:
-        for method in METHODS:
+        for method in p.methods:
             per_method[method], curves[method] = run_method(method, p, clips, wav_dir)
             r = per_method[method]
             print(f"{method}: best PSNR {common.mean_std(r['best_psnr'])} dB ({r['seconds']:.0f} s)", flush=True)
-    payload = {"config": dataclasses.asdict(p), "clips": list(p.clips), "methods": per_method,
-               "paper_mean_psnr": PAPER_MEAN_PSNR, "seconds": total.seconds}
-    common.write_results("audio", args.profile, payload, markdown(p, per_method),
-                         {"curves": figure(curves)}, out=args.out)
+            # after every method, so that an interrupted long profile keeps the methods that finished
+            payload = {"config": dataclasses.asdict(p), "clips": list(p.clips), "methods": per_method,
+                       "paper_mean_psnr": PAPER_MEAN_PSNR, "seconds": time.perf_counter() - total.start,
+                       "complete": len(per_method) == len(p.methods)}
+            common.write_results("audio", args.profile, payload, markdown(p, per_method),
+                                 {"curves": figure(curves)}, out=args.out)
 
 
 def markdown(p, per_method):

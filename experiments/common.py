@@ -46,7 +46,18 @@ def environment() -> dict:
     dev = jax.devices()[0]
     return {"device": f"{dev.platform}:{dev.device_kind}", "device_count": jax.device_count(),
             "jax": jax.__version__, "python": platform.python_version(), "cpus": os.cpu_count(),
-            "machine": platform.machine()}
+            "machine": platform.machine(), "cpu_model": cpu_model()}
+
+
+def cpu_model() -> str:
+    """The CPU's name (``/proc/cpuinfo``'s ``model name``; ``platform.processor()`` elsewhere)."""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
 
 
 def mean_std(values: Iterable[float], digits: int = 2) -> str:
@@ -83,7 +94,7 @@ def write_results(name: str, profile: str, payload: dict, markdown: str, figures
     payload = {"experiment": name, "profile": profile, "environment": env, **payload}
     report.write_json(out / f"{stem}.json", payload)
     footer = (f"\n_Device: {env['device']} ×{env['device_count']}, jax {env['jax']}, "
-              f"Python {env['python']}, {env['cpus']} CPUs. Wall time: {payload.get('seconds', float('nan')):.0f} s._\n")
+              f"Python {env['python']}, {env['cpus']} CPUs ({env['cpu_model']}). Wall time: {payload.get('seconds', float('nan')):.0f} s._\n")
     (out / f"{stem}.md").write_text(markdown + footer)
     for fig_name, fig in (figures or {}).items():
         report.save_figure(fig, out / f"{stem}-{fig_name}.png")

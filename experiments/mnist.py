@@ -236,10 +236,11 @@ def pct(values) -> str:
 
 def reductions(cfg: dict, profile: str) -> str:
     if profile == "paper":
-        return "Full protocol: 60,000 training images, 15 epochs (LR sweep: 5), 3 seeds."
+        return (f"Full protocol: 60,000 training images, {cfg['epochs']} epochs (LR sweep: {cfg['sweep_epochs']}), "
+                f"{cfg['seeds']} seeds.")
     n = f"the first {cfg['train_size']:,} of 60,000 training images" if cfg["train_size"] else "all 60,000 images"
     return (f"**Reduced (quick profile):** {n}; {cfg['epochs']} epochs for the main run/ablation (seed: 15) and "
-            f"{cfg['sweep_epochs']} for the LR sweep (seed: 5); {cfg['seeds']} seeds (paper profile: 3). With "
+            f"{cfg['sweep_epochs']} for the LR sweep (seed: 5); {cfg['seeds']} seeds (paper profile: 5). With "
             "patience 2 the plateau rule cannot fire in so few epochs. Test set: the full 10,000 images. "
             "The seed's ~95 % is for the full 15-epoch run, so it is only a loose reference here.")
 

@@ -368,20 +368,26 @@ def test_harmonic_classifier_path():
     assert p1.shape == (n, 10) and np.array_equal(np.asarray(p1), np.asarray(p2))
 
 
-def test_fixed_partition_hoisted_out_of_the_scan_matches_per_step(sweep4):
-    """``run`` computes the fixed partition once per chunk; stepping one by one (which
-    recomputes it every step) must give the same batches and the same numbers, bitwise."""
+@pytest.mark.parametrize("shuffle", ["fixed", "epoch"])
+def test_permutations_hoisted_out_of_the_scan_match_per_step(shuffle):
+    """``run`` computes the fixed partition once per chunk, and the ``"epoch"`` permutations once per
+    epoch the chunk touches; stepping one by one (which permutes in every step) must give the same
+    batches and the same numbers, bitwise — also for chunks that start mid-epoch and span three."""
     coords, y = smooth_target(16)
-    f = siren_fitter(width=16, batch_size=48, shuffle="fixed")   # 256 samples: 6 batches, wraparound
+    f = siren_fitter(width=16, batch_size=48, shuffle=shuffle)   # 256 samples: 6 batches, wraparound
     hp = {"lr": jnp.float32(1e-3), "omega0": jnp.float32(20.0)}
     state = jax.jit(f.init)(jax.random.PRNGKey(0), hp, coords)
-    ran, metrics = jax.jit(f.run, static_argnums=4)(state, hp, coords, y, 9)
+    run = jax.jit(f.run, static_argnums=4)
+    ran, losses_run = state, []
+    for chunk in (4, 9, 13):                                    # 4 | 9 (epochs 0–2) | 13 (epochs 2–4)
+        ran, metrics = run(ran, hp, coords, y, chunk)
+        losses_run += list(np.asarray(metrics["loss"]))
     step = jax.jit(f.step)
     s = state
     losses = []
-    for _ in range(9):
+    for _ in range(26):
         s, m = step(s, hp, coords, y)
         losses.append(m["loss"])
-    np.testing.assert_array_equal(np.asarray(metrics["loss"]), np.asarray(losses))
+    np.testing.assert_array_equal(np.asarray(losses_run), np.asarray(losses))
     for a, b in zip(jax.tree_util.tree_leaves(ran.params), jax.tree_util.tree_leaves(s.params)):
         np.testing.assert_array_equal(np.asarray(a), np.asarray(b))

@@ -46,6 +46,7 @@ class AudioFit:
     finer_bias_scale: float = 5.0
     finer_batch: Optional[int] = 65536     # learn_audios.py: batch_size = min(n, 256·256) for FINER
     seeds: int = 3
+    methods: Tuple[str, ...] = ("siren", "siren2", "siren2-notebook", "finer++", "finer++-repo")
     reduced: str = ""
 
     def finer_omega0(self, n: int) -> float:
@@ -67,4 +68,8 @@ QUICK = dataclasses.replace(
     reduced="a 10,000-sample window at samples 40,000–50,000 (the clips' first 10,000 samples are near "
             "silent: gt_bach's RMS there is 1e-4, so predicting zeros would score 85 dB); 4×64; 500 steps; "
             "full batch for every method; 2 seeds")
-SIREN2_AUDIO = {p.name: p for p in (OFFICIAL, QUICK)}
+PAPER = dataclasses.replace(
+    OFFICIAL, name="paper", clips=("siren_square/tetris.wav",), seeds=1, methods=("siren2", "siren", "finer++"),
+    reduced="one clip (tetris) and one seed; the paper's three methods (SIREN², SIREN, FINER++), the official "
+            "protocol otherwise — what this 2-core CPU holds (~1 s per 133-GFLOP step)")
+SIREN2_AUDIO = {p.name: p for p in (OFFICIAL, QUICK, PAPER)}
