@@ -5,7 +5,7 @@ BIN     := $(VENV)/bin
 PROFILE ?= quick
 STAMP   := $(VENV)/.installed
 
-.PHONY: setup test test-all demo bench exp-all clean
+.PHONY: setup test test-all demo bench exp-all exp-kodak-gpu clean
 
 setup: $(STAMP)
 
@@ -37,6 +37,10 @@ exp-%: setup
 	SPECTRAL_INR_DATA=$(DATA) MPLBACKEND=Agg $(BIN)/python -m experiments.$* --profile $(PROFILE)
 
 exp-all: $(addprefix exp-,$(EXPERIMENTS))
+
+# One GPU (e.g. an H200 with jax+CUDA, no network): official TUNER protocol on all 24 Kodak images
+exp-kodak-gpu:
+	bash experiments/gpu_kodak.sh $(DATA)
 
 clean:
 	rm -rf $(VENV) .pytest_cache build *.egg-info

@@ -62,6 +62,9 @@ def batch_size(method, p, n):
 
 
 def load_clips(p, root):
+    if root is None:   # the clips have no download source registered
+        raise SystemExit("exp-audio: error: the clips need a data root: --data DIR or SPECTRAL_INR_DATA "
+                         "(files DIR/audio/<clip>, e.g. " + p.clips[0] + ")")
     clips = []
     for name in p.clips:
         # peak-normalised over the whole clip first (SIREN² order), then the window
@@ -165,4 +168,4 @@ def figure(curves):
 
 
 if __name__ == "__main__":
-    main()
+    common.guarded("audio", main)

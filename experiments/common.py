@@ -32,12 +32,23 @@ def parse_args(description: str, argv: Optional[Sequence[str]] = None,
     return p.parse_args(argv)
 
 
-def data_root(arg: Optional[Path]) -> Path:
-    """The folder holding ``kodak/``, ``mnist/``, ``audio/`` (flag, then ``$SPECTRAL_INR_DATA``)."""
+def data_root(arg: Optional[Path]) -> Optional[Path]:
+    """The folder holding ``kodak/``, ``mnist/``, ``audio/``: ``--data``, then ``$SPECTRAL_INR_DATA``;
+    ``None`` if neither is set — the library's loaders then download (sha256-checked, pooch cache)."""
     root = arg or (Path(os.environ["SPECTRAL_INR_DATA"]) if os.environ.get("SPECTRAL_INR_DATA") else None)
-    if root is None or not root.is_dir():
-        raise SystemExit(f"experiments need data: pass --data DIR or set SPECTRAL_INR_DATA (got {root})")
+    if root is not None and not root.is_dir():
+        raise SystemExit(f"error: data root {root} is not a directory (--data DIR or SPECTRAL_INR_DATA)")
     return root
+
+
+def guarded(name: str, main) -> None:
+    """Run ``main()``; a data error (missing or corrupt file, failed download) is one line and exit 1."""
+    from spectral_inr.data import DataError
+
+    try:
+        main()
+    except DataError as e:
+        raise SystemExit(f"exp-{name}: error: {str(e).splitlines()[0]}") from None
 
 
 def environment() -> dict:

@@ -24,6 +24,7 @@ Images × seeds are one vmapped member axis per method (``member_targets``).
 from __future__ import annotations
 
 import dataclasses
+import time
 
 import numpy as np
 
@@ -45,7 +46,7 @@ CHUNK = 100
 
 def load_images(p, root):
     resize = (p.resize,) * 2 if p.resize else None
-    return [Signal("image", load_kodak(i, data_dir=root / "kodak", crop=(p.crop,) * 2, resize=resize)
+    return [Signal("image", load_kodak(i, data_dir=root, crop=(p.crop,) * 2, resize=resize)
                    .astype(np.float32), f"kodim{i:02d}") for i in p.images]
 
 
@@ -119,6 +120,9 @@ def _flags(parser):
                         help=f"comma-separated subset of {','.join(METHODS)}")
     parser.add_argument("--ablation-learned-penalty", action="store_true",
                         help="only tuner-learned, with the sum and the mean penalty")
+    parser.add_argument("--epochs", type=int, default=None,
+                        help="override the profile's epochs (a timing probe or a shortened run; recorded in the "
+                             "results as a reduction, written as kodak-<profile>-<N>ep)")
 
 
 def main(argv=None):
@@ -128,6 +132,13 @@ def main(argv=None):
     if unknown:
         raise SystemExit(f"exp-kodak: unknown method(s) {', '.join(unknown)}; choose from {', '.join(METHODS)}")
     p = protocols.TUNER_KODAK[args.profile]
+    name = args.profile
+    if args.epochs is not None:
+        if args.epochs < 1:
+            raise SystemExit("exp-kodak: --epochs must be positive")
+        note = f"{args.epochs} epochs instead of {p.epochs}"
+        p = dataclasses.replace(p, epochs=args.epochs, reduced=f"{p.reduced}; {note}" if p.reduced else note)
+        name = f"{args.profile}-{args.epochs}ep"
     images = load_images(p, common.data_root(args.data))
     h, w = images[0].shape
     split = train_test_split(h * w, test_fraction=p.test_fraction, seed=0)
@@ -140,10 +151,12 @@ def main(argv=None):
             r = per_method[method]
             print(f"{method}: " + ", ".join(f"{k} {common.mean_std(r[k])}" for k in METRICS)
                   + f" ({r['seconds']:.0f} s)", flush=True)
-    payload = {"config": dataclasses.asdict(p), "methods": per_method, "paper": PAPER_TABLE, "seconds": total.seconds}
-    common.write_results("kodak", args.profile, payload, markdown(p, per_method),
-                         {"reconstructions": figure(images[0], previews), "curves": curves(per_method)},
-                         out=args.out)
+            # after every method: an interrupted long profile keeps the methods that finished
+            payload = {"config": dataclasses.asdict(p), "methods": per_method, "paper": PAPER_TABLE,
+                       "seconds": time.perf_counter() - total.start, "complete": len(per_method) == len(methods)}
+            common.write_results("kodak", name, payload, markdown(p, per_method),
+                                 {"reconstructions": figure(images[0], previews), "curves": curves(per_method)},
+                                 out=args.out)
 
 
 def markdown(p, per_method):
@@ -213,4 +226,4 @@ def figure(target, previews):
 
 
 if __name__ == "__main__":
-    main()
+    common.guarded("kodak", main)

@@ -72,8 +72,8 @@ def preprocess(images: np.ndarray) -> np.ndarray:
 
 def load_data(root, train_size: Optional[int] = None) -> dict:
     """Train (the first ``train_size`` images, or all) and the full test set, preprocessed."""
-    x_tr, y_tr = load_mnist("train", data_dir=root / "mnist")
-    x_te, y_te = load_mnist("test", data_dir=root / "mnist")
+    x_tr, y_tr = load_mnist("train", data_dir=root)
+    x_te, y_te = load_mnist("test", data_dir=root)
     if train_size is not None:
         x_tr, y_tr = x_tr[:train_size], y_tr[:train_size]
     return {"x_train": preprocess(x_tr), "y_train": y_tr.astype(np.int32),
@@ -352,4 +352,4 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    main()
+    common.guarded("mnist", main)

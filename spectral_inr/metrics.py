@@ -93,10 +93,11 @@ def ssim(pred, target, data_range=1.0):
     pred, target = _float(pred), _float(target)
     if pred.shape != target.shape:
         raise ValueError(f"shape mismatch: {pred.shape} vs {target.shape}")
+    if pred.ndim < 2 or min(pred.shape[-3:-1] if pred.ndim > 2 else pred.shape) < 11:
+        raise ValueError(f"ssim expects images (H, W), (H, W, C) or (..., H, W, C) with H, W ≥ 11 "
+                         f"(the 11×11 window), got shape {pred.shape}; reshape flat pixels to the image first")
     if pred.ndim == 2:
         pred, target = pred[..., None], target[..., None]
-    if pred.ndim < 2:
-        raise ValueError(f"ssim expects an image, got shape {pred.shape}")
     if pred.ndim > 4:
         pred = pred.reshape((-1,) + pred.shape[-3:])
         target = target.reshape((-1,) + target.shape[-3:])

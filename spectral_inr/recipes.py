@@ -5,10 +5,12 @@
 Defaults that differ between images and audio follow the papers:
 SIREN's first ω0 is 30 for images and 3000 for audio; SIREN² keeps 30 and
 takes its noise scales from the signal's spectral centroid; TUNER's bandlimit
-is ``side // 6`` of the smallest side (or ``n // 6`` samples).
+is ``side // 6`` of the smallest side (or ``n // 6`` samples) and its width
+416, or as many integer frequencies as fit below that bandlimit (small signals).
 """
 from __future__ import annotations
 
+import warnings
 from typing import Callable, Optional
 
 import optax
@@ -22,6 +24,7 @@ SIGNAL_MODELS = ("siren", "siren2", "finer", "tuner", "ffn")
 _TUNER, _AUDIO = protocols.TUNER_KODAK["official"], protocols.SIREN2_AUDIO["official"]
 DEFAULT_LR = {"siren": _AUDIO.lr, "siren2": _AUDIO.lr, "finer": _AUDIO.lr, "tuner": _TUNER.lr, "ffn": 1e-3}
 DEFAULT_OMEGA0 = _TUNER.omega_g
+TUNER_WIDTH = _TUNER.width                         # 416
 AUDIO_FIRST_OMEGA0 = _AUDIO.siren_first_omega0   # SIREN audio (Sitzmann et al. 2020; SIREN² baseline)
 
 
@@ -40,10 +43,14 @@ def model_fn(name: str, signal: Signal, *, width: Optional[int] = None, depth: O
     if name == "tuner":
         side = min(signal.shape)
         band = bandlimit or tuner_frequencies.default_bandlimit(side)
-        n = width or 416
         if band < 2:
-            raise ValueError(f"signal too small for TUNER: bandlimit {band} (need ≥ 2)")
+            raise ValueError(f"signal too small for TUNER: bandlimit {band} (need ≥ 2; sides of ≥ 12 samples)")
+        if band > side // 2:
+            warnings.warn(f"bandlimit {band} is above the signal's Nyquist limit ({side // 2} cycles for {side} "
+                          "samples): those frequencies alias on the grid", UserWarning)
         low = max(1, band // 3)  # TUNER: l = B/3
+        # default width: the paper's 416, or as many frequencies as fit below the bandlimit
+        n = width or min(TUNER_WIDTH, tuner_frequencies.max_sampled_frequencies(band, low, dim=len(signal.shape)))
         freqs = tuner_frequencies.sampled_frequencies(n, band, low, dim=len(signal.shape))
         kw = dict(out_features=out, frequencies=freqs, low_limit=low, width=n, depth=depth or 1,
                   learned_bounds=learned_bounds)

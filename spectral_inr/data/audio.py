@@ -58,6 +58,8 @@ def load_audio(
         raise DataError(f"{p}: not a readable WAV file ({one_line(e)})") from e
     x = _to_float(np.asarray(data), p)
     if x.ndim == 2:
+        if x.shape[1] > 1:
+            warnings.warn(f"{p}: {x.shape[1]} channels averaged to mono", UserWarning, stacklevel=2)
         x = x.mean(axis=1) if x.shape[1] > 0 else np.zeros(0)
     if x.ndim != 1:
         raise DataError(f"{p}: unexpected WAV data shape {np.shape(data)}")

@@ -115,7 +115,7 @@ TUNER_C_DEEP = 1.0                    # deeper hidden layers: one scalar bound (
 
 
 def Tuner(out_features: int = 3, frequencies: Optional[Sequence[Sequence[int]]] = None, *,
-          bandlimit: Optional[int] = None, low_limit: Optional[int] = None, n_frequencies: int = 416,
+          bandlimit: Optional[int] = None, low_limit: Optional[int] = None, n_frequencies: Optional[int] = None,
           period: Optional[float] = None, width: int = 416, depth: int = 1, omega_g: float = TUNER_OMEGA_G,
           c_low: float = TUNER_C_LOW, c_high: float = TUNER_C_HIGH, c_deep: float = TUNER_C_DEEP,
           hidden_init: str = "normal", learned_bounds: bool = False, dim: int = 2,
@@ -123,8 +123,10 @@ def Tuner(out_features: int = 3, frequencies: Optional[Sequence[Sequence[int]]] 
     """TUNER (Novello et al., arXiv 2407.21121).
 
     Input layer ``sin(2π·k·x/p + φ)`` with frozen integer ``k`` (explicit
-    ``frequencies``; else sampled with ``bandlimit``; else the authors'
-    416-neuron list with its low limit 10), period ``p`` (default: 4, the
+    ``frequencies``; else ``n_frequencies`` sampled with ``bandlimit`` — default
+    ``width``, capped at what fits below the bandlimit; else the first
+    ``n_frequencies`` (default ``width``) of the authors' 416-neuron list with its
+    low limit 10), period ``p`` (default: 4, the
     official config's, with the authors' list; 3, the ablation scripts', otherwise), then ``depth`` hidden layers ``sin(ω_G(Wx+b))`` and a
     linear output.  The first hidden matrix starts ``W_j· ~ N(0, (0.3·c_j/ω_G)²)``
     (``hidden_init="normal"``) or SIREN-uniform (``"siren"``), with ``c_j = c_low``
@@ -143,10 +145,12 @@ def Tuner(out_features: int = 3, frequencies: Optional[Sequence[Sequence[int]]] 
         period = 4.0 if frequencies is None and bandlimit is None else 3.0
     if frequencies is None:
         if bandlimit is None:
-            frequencies = tf.reference_frequencies(n=n_frequencies)
+            frequencies = tf.reference_frequencies(n=n_frequencies or width)
             low_limit = tf.REFERENCE_LOW_LIMIT if low_limit is None else low_limit
         else:
             low_limit = max(1, bandlimit // 3) if low_limit is None else low_limit
+            if n_frequencies is None:  # as many input neurons as hidden ones, or as many as fit
+                n_frequencies = min(width, tf.max_sampled_frequencies(bandlimit, low_limit, dim=dim)) or width
             frequencies = tf.sampled_frequencies(n_frequencies, bandlimit, low_limit, dim=dim, seed=seed)
     elif low_limit is None:
         raise ValueError("explicit frequencies need an explicit low_limit")

@@ -4,7 +4,14 @@ from __future__ import annotations
 from spectral_inr.models.harmonic import HarmonicMLP
 from spectral_inr.models.presets import Finer, FourierFeatureMLP, Siren, Siren2, Tuner, TunerSiren
 
-MODELS = {
+class ModelRegistry(dict):
+    """Model name → constructor: ``siren`` (Sitzmann et al. 2020), ``tuner`` (Novello et al. 2024),
+    ``tuner-siren`` (TUNER's SIREN baseline), ``siren2`` (SIREN², 2025), ``finer`` (Liu et al. 2024),
+    ``harmonic`` (the Harmonic MLP classifier), ``ffn`` (Fourier features, Tancik et al. 2020).
+    ``get_model(name, **kwargs)`` builds one."""
+
+
+MODELS = ModelRegistry({
     "siren": Siren,
     "tuner": Tuner,
     "tuner-siren": TunerSiren,
@@ -12,7 +19,7 @@ MODELS = {
     "finer": Finer,
     "harmonic": HarmonicMLP,
     "ffn": FourierFeatureMLP,
-}
+})
 
 
 def get_model(name: str, **kwargs):

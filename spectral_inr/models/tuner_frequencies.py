@@ -106,25 +106,55 @@ def sampled_frequencies(n: int, bandlimit: int, low_limit: int | None = None, *,
     if n <= dim:
         raise ValueError(f"need more than {dim} frequencies, got {n}")
     rng = np.random.default_rng(seed)
-    identity = [tuple(int(i == j) for j in range(dim)) for i in range(dim)]
-    low_pool = [k for k in _half_space(range(-low_limit, low_limit + 1), dim) if k not in identity]
+    identity, low_pool = _low_pool(low_limit, dim)
     n_low = min(int(round(low_fraction * (n - dim))), len(low_pool))
     n_high = n - dim - n_low
     high_pool = []
     for m in range(1, bandlimit - low_limit + 1):
-        grid = sorted({int(round(low_limit + j * (bandlimit - low_limit) / m)) for j in range(1, m + 1)})
-        values = [0] + grid + [-g for g in grid]
-        high_pool = [k for k in _half_space(values, dim) if max(map(abs, k)) > low_limit]
+        high_pool = _high_pool(bandlimit, low_limit, m, dim)
         if len(high_pool) >= n_high:
             break
     if len(high_pool) < n_high:
-        raise ValueError(f"cannot place {n_high} high frequencies below bandlimit {bandlimit}")
+        most = max_sampled_frequencies(bandlimit, low_limit, dim=dim, low_fraction=low_fraction)
+        raise ValueError(f"cannot place {n} frequencies below bandlimit {bandlimit} (low limit {low_limit}, "
+                         f"{dim}-D): at most {most} fit; ask for ≤ {most} (--width) or raise the bandlimit")
 
     def pick(pool, count):
         idx = rng.choice(len(pool), size=count, replace=False)
         return [pool[i] for i in sorted(idx)]
 
     return tuple(identity + pick(low_pool, n_low) + pick(high_pool, n_high))
+
+
+def _low_pool(low_limit: int, dim: int):
+    identity = [tuple(int(i == j) for j in range(dim)) for i in range(dim)]
+    return identity, [k for k in _half_space(range(-low_limit, low_limit + 1), dim) if k not in identity]
+
+
+def _high_pool(bandlimit: int, low_limit: int, m: int, dim: int):
+    grid = sorted({int(round(low_limit + j * (bandlimit - low_limit) / m)) for j in range(1, m + 1)})
+    values = [0] + grid + [-g for g in grid]
+    return [k for k in _half_space(values, dim) if max(map(abs, k)) > low_limit]
+
+
+def max_sampled_frequencies(bandlimit: int, low_limit: int | None = None, *, dim: int = 2,
+                            low_fraction: float = LOW_FRACTION) -> int:
+    """The largest ``n`` :func:`sampled_frequencies` can place below ``bandlimit`` (0 if none).
+
+    The low share ``n_low = min(round(low_fraction·(n − dim)), |low pool|)`` is fixed by ``n``; the rest
+    must fit on the finest high grid (``m = bandlimit − low_limit``)."""
+    if low_limit is None:
+        low_limit = max(1, bandlimit // 3)
+    if not (0 < low_limit < bandlimit):
+        return 0
+    _, low_pool = _low_pool(low_limit, dim)
+    high = len(_high_pool(bandlimit, low_limit, bandlimit - low_limit, dim))
+    best = 0
+    for n in range(dim + 1, dim + len(low_pool) + high + 1):
+        n_low = min(int(round(low_fraction * (n - dim))), len(low_pool))
+        if n - dim - n_low <= high:
+            best = n
+    return best
 
 
 def is_low(frequencies, low_limit: int) -> np.ndarray:
@@ -138,5 +168,6 @@ def row_bounds(frequencies, low_limit: int, c_low: float, c_high: float) -> np.n
     return np.where(is_low(frequencies, low_limit), c_low, c_high).astype(np.float32)
 
 
-__all__ = ["default_bandlimit", "reference_frequencies", "uniform_frequencies", "sampled_frequencies", "is_low",
+__all__ = ["default_bandlimit", "reference_frequencies", "uniform_frequencies", "sampled_frequencies",
+           "max_sampled_frequencies", "is_low",
            "row_bounds", "REFERENCE_LOW_LIMIT"]

@@ -32,3 +32,20 @@ def lookup(spec: Mapping, path) -> Any:
 def map_with_spec(fn, spec: Mapping, tree, *rest):
     """``fn(entry_or_None, leaf, *rest_leaves)`` over ``tree``."""
     return jax.tree_util.tree_map_with_path(lambda path, x, *r: fn(lookup(spec, path), x, *r), tree, *rest)
+
+
+def check_spec(spec: Mapping, tree, what: str) -> None:
+    """Raise if an entry of ``spec`` addresses no leaf of ``tree`` (a misspelt layer name would
+    otherwise make the transformation a silent no-op)."""
+    paths = [_keys(path) for path, _ in jax.tree_util.tree_flatten_with_path(tree)[0]]
+    missing = []
+    for name, entry in spec.items():
+        hits = [keys for keys in paths if name in keys]
+        if isinstance(entry, Mapping):
+            hits = [keys for keys in hits if any(keys[i + 1] in entry for i, k in enumerate(keys[:-1]) if k == name)]
+        if not hits:
+            missing.append(name)
+    if missing:
+        layers = sorted({k for keys in paths for k in keys[:-1] if isinstance(k, str)} - {"params"})
+        raise ValueError(f"{what}: no parameter matches {', '.join(map(repr, missing))}; "
+                         f"layers in params: {', '.join(layers) or 'none'}")

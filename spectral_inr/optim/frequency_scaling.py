@@ -6,7 +6,7 @@ from typing import Mapping, Sequence
 import jax.numpy as jnp
 import optax
 
-from spectral_inr.optim._paths import map_with_spec
+from spectral_inr.optim._paths import check_spec, map_with_spec
 
 FREQUENCY_FACTOR = 0.1  # Harmonic-MLP repo: gradient row i × 1/(1 + 0.1·f_i)
 
@@ -18,7 +18,8 @@ def frequency_aware_scaling(frequencies: Mapping[str, Sequence[float]],
     ``frequencies`` maps a layer name (e.g. ``"harmonic_0"``, see
     :meth:`HarmonicMLP.neuron_frequencies`) to its per-neuron ``f_i``; the factor
     multiplies the layer's kernel column ``i`` (PyTorch weight row ``i``) and
-    bias ``i`` — the last axis of both.  Other leaves pass unchanged.
+    bias ``i`` — the last axis of both.  Other leaves pass unchanged;
+    a layer name that matches no parameter is an error (at ``init``).
     """
     frozen = {name: tuple(float(v) for v in f) for name, f in frequencies.items()}
 
@@ -31,7 +32,11 @@ def frequency_aware_scaling(frequencies: Mapping[str, Sequence[float]],
         del params
         return map_with_spec(scale, frozen, updates), state
 
-    return optax.GradientTransformation(lambda params: optax.EmptyState(), update_fn)
+    def init_fn(params):
+        check_spec(frozen, params, "frequency_aware_scaling")
+        return optax.EmptyState()
+
+    return optax.GradientTransformation(init_fn, update_fn)
 
 
 def harmonic_adam(frequencies: Mapping[str, Sequence[float]], learning_rate=1e-3, weight_decay: float = 1e-5,

@@ -22,7 +22,7 @@ import jax
 import jax.numpy as jnp
 import optax
 
-from spectral_inr.optim._paths import map_with_spec
+from spectral_inr.optim._paths import check_spec, map_with_spec
 
 
 def tuner_bounds(groups: Mapping, c_low=1.0, c_high=0.6, c_deep=1.0, omega_g=30.0) -> optax.GradientTransformation:
@@ -49,7 +49,11 @@ def tuner_bounds(groups: Mapping, c_low=1.0, c_high=0.6, c_deep=1.0, omega_g=30.
 
         return map_with_spec(project, groups, updates, params), state
 
-    return optax.GradientTransformation(lambda params: optax.EmptyState(), update_fn)
+    def init_fn(params):
+        check_spec(groups, params, "tuner_bounds")
+        return optax.EmptyState()
+
+    return optax.GradientTransformation(init_fn, update_fn)
 
 
 LEARNED_BOUNDS_LAMBDA = 2e-5  # DianaPat/TUNER configs/config_init.yml: loss_weights {'bound': .00002}

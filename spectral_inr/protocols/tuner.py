@@ -90,4 +90,8 @@ CPU = dataclasses.replace(
     OFFICIAL, name="cpu", images=(5,), epochs=500, seeds=1, train_metrics="split",
     reduced="one image (kodim05) at the full 512²; 500 epochs (2,000 steps of 65,536 pixels) instead of 5,000; "
             "1 seed; train columns from the split fit's 95 % (no separate all-pixel fit)")
-TUNER_KODAK = {p.name: p for p in (OFFICIAL, PAPER, QUICK, QUICK_PAPER, CPU)}
+SMOKE = dataclasses.replace(
+    OFFICIAL, name="smoke", images=(5,), resize=32, width=16, batch_size=None, epochs=20, seeds=1,
+    train_metrics="split", reduced="the GPU script's CPU smoke test: kodim05 at 32², 16 neurons, 20 full-batch "
+                                  "steps — checks the command runs, measures nothing")
+TUNER_KODAK = {p.name: p for p in (OFFICIAL, PAPER, QUICK, QUICK_PAPER, CPU, SMOKE)}

@@ -3,7 +3,8 @@
 ``sweep`` stacks K members (seeds × hyper-parameters), ``jax.vmap``s
 :meth:`Fitter.init` and :meth:`Fitter.run` over them, compiles once, and runs
 ``steps`` steps in ``lax.scan`` chunks of ``chunk`` steps; between chunks it
-updates the progress bar and writes checkpoints.  ``fit`` is a sweep of one.
+writes checkpoints; the progress bar advances every step (a host callback from
+the compiled program, only when the bar is shown).  ``fit`` is a sweep of one.
 """
 from __future__ import annotations
 
@@ -54,17 +55,47 @@ def _progress_enabled(progress: Optional[bool]) -> bool:
 _COMPILED: "weakref.WeakKeyDictionary[Fitter, dict]" = weakref.WeakKeyDictionary()
 
 
-def _compiled(fitter: Fitter, member_targets: bool):
+_BAR: list = [None]   # the progress bar of the running sweep, advanced once per step by the compiled program
+
+
+def _tick():
+    bar = _BAR[0]
+    if bar is not None:
+        bar.update(1)
+
+
+def _compiled(fitter: Fitter, member_targets: bool, per_step: bool = False):
     """Jitted, vmapped ``init``/``run`` for ``fitter`` — built once, reused by every
-    sweep with the same Fitter (XLA then recompiles only for new shapes)."""
+    sweep with the same Fitter (XLA then recompiles only for new shapes).
+    ``per_step``: the program calls back to the host after every step (progress)."""
     cache = _COMPILED.setdefault(fitter, {})
-    if member_targets not in cache:
+    key = (member_targets, per_step)
+    if key not in cache:
         init = jax.jit(jax.vmap(lambda key, h, x: fitter.init(jax.random.wrap_key_data(key), h, x),
                                 in_axes=(0, 0, None)))
-        run = jax.jit(jax.vmap(fitter.run, in_axes=(0, 0, None, 0 if member_targets else None, None)),
+        tick = _tick if per_step else None
+        run = jax.jit(jax.vmap(lambda s, h, x, y, n: fitter.run(s, h, x, y, n, tick=tick),
+                               in_axes=(0, 0, None, 0 if member_targets else None, None)),
                       static_argnums=4, donate_argnums=0)
-        cache[member_targets] = (init, run)
-    return cache[member_targets]
+        cache[key] = (init, run)
+    return cache[key]
+
+
+def _differences(meta: dict, stored: dict, prefix: str = "") -> list[str]:
+    """``["steps: 70 here, 60 in the checkpoint", …]`` — what makes two runs' records differ."""
+    out = []
+    for k in sorted(set(meta) | set(stored)):
+        a, b = meta.get(k, "(absent)"), stored.get(k, "(absent)")
+        if isinstance(a, dict) and isinstance(b, dict):
+            out += _differences(a, b, f"{prefix}{k}.")
+        elif a != b:
+            out.append(f"{prefix}{k}: {_short(a)} here, {_short(b)} in the checkpoint")
+    return out
+
+
+def _short(v) -> str:
+    text = json.dumps(v)
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def _hp_of(members: Sequence[Mapping[str, Any]]):
@@ -115,7 +146,9 @@ def sweep(fitter: Fitter, inputs, targets, members: Sequence[Mapping[str, Any]],
     else:
         targets = sharding.replicate(np.asarray(targets), mesh)
 
-    init, run = _compiled(fitter, member_targets)
+    show = _progress_enabled(progress)
+    per_step = show and jax.device_count() == 1   # one callback per step; sharded programs tick per chunk
+    init, run = _compiled(fitter, member_targets, per_step)
     state = init(keys, hp, inputs)
     history = {"loss": np.full((k_padded, steps), np.nan, np.float32)}
     done = 0
@@ -133,30 +166,38 @@ def sweep(fitter: Fitter, inputs, targets, members: Sequence[Mapping[str, Any]],
             raise CheckpointError(f"{checkpoint_dir} already holds checkpoints (step {ckpt.latest_step()}); "
                                   "resume from them or use an empty directory")
         step = ckpt.latest_step()
-        if json.loads(json.dumps(meta)) != ckpt.restore_meta(step):
+        stored = ckpt.restore_meta(step)
+        if json.loads(json.dumps(meta)) != stored:
             ckpt.close()
-            raise CheckpointError(f"checkpoint in {checkpoint_dir} belongs to a different run; not resuming")
+            diff = _differences(json.loads(json.dumps(meta)), stored)
+            raise CheckpointError(f"checkpoint in {checkpoint_dir} belongs to a different run ({'; '.join(diff)}); "
+                                  "not resuming")
         restored = ckpt.restore(step, {"state": state, "history": history})
         state, history = restored["state"], {k_: np.asarray(v) for k_, v in restored["history"].items()}
         done = int(step)
 
     start = time.perf_counter()
-    bar = tqdm(total=steps, initial=done, disable=not _progress_enabled(progress), desc="fit", unit="step")
+    bar = tqdm(total=steps, initial=done, disable=not show, desc="fit", unit="step")
+    _BAR[0] = bar if per_step else None
     try:
         while done < steps:
             n = min(chunk, steps - done)
             state, metrics = run(state, hp, inputs, targets, n)
             loss = np.asarray(sharding.to_host(metrics["loss"]))
+            if per_step:
+                jax.effects_barrier()   # every tick of the chunk has reached the bar
             history["loss"][:, done:done + n] = loss
             done += n
             last = loss[:k, -1]
             finite = last[np.isfinite(last)]
             if finite.size:
                 bar.set_postfix(loss=f"{finite.mean():.3g}", psnr=f"{-10 * np.log10(max(finite.mean(), 1e-30)):.2f}")
-            bar.update(n)
+            if not per_step:
+                bar.update(n)
             if ckpt is not None and (done % every == 0 or done == steps):
                 ckpt.save(done, {"state": state, "history": history}, meta)
     finally:
+        _BAR[0] = None
         bar.close()
         if ckpt is not None:
             ckpt.close()

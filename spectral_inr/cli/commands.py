@@ -1,0 +1,229 @@
+"""``fit``, ``sweep`` and ``demo``: load, build, check, train, evaluate, write."""
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+
+import numpy as np
+
+from spectral_inr.cli import rundir
+from spectral_inr.cli.parser import DEFAULT_OMEGA0, UsageError, build_parser, check_applicable
+
+
+def _check_memory(fitter, members, coords, batch_size) -> None:
+    """Refuse a full batch that cannot fit in memory (one line naming --batch-size); warn when it is large."""
+    from spectral_inr.train import memory
+
+    if batch_size is not None and batch_size < coords.shape[0]:
+        return
+    avail = memory.available_bytes()
+    if avail is None:
+        return
+    hp = {k: float(v) for k, v in members[0].items() if k != "seed"}
+    per_sample = memory.step_bytes(fitter.model_fn(hp), 1, coords.shape[1], len(members))
+    need = per_sample * coords.shape[0]
+    if need > memory.PEAK_FRACTION * avail:
+        b = memory.largest_batch(per_sample, memory.WARN_FRACTION * avail, coords.shape[0])
+        raise MemoryError(f"a full batch of {coords.shape[0]:,} samples × {len(members)} member(s) needs ~{need / 2**30:.1f} "
+                          f"GiB, {avail / 2**30:.1f} GiB are available: pass --batch-size (e.g. --batch-size {b})")
+    if need > memory.WARN_FRACTION * avail:
+        warnings.warn(f"a full batch of {coords.shape[0]:,} samples needs ~{need / 2**30:.1f} GiB of the "
+                      f"{avail / 2**30:.1f} GiB available; --batch-size makes it smaller", UserWarning)
+
+
+def _evaluation_params(result):
+    """Final parameters, except a diverged member's: its best (finite) ones."""
+    import jax
+
+    div = np.asarray(result.state.diverged)
+
+    def pick(final, best):
+        mask = div.reshape(div.shape + (1,) * (np.ndim(final) - 1))
+        return np.where(mask, best, final)
+
+    return jax.tree_util.tree_map(pick, result.state.params, result.state.best_params)
+
+
+def run(args, given: set, members_axes: dict, label: str, default_out: Path) -> dict:
+    """Load, build, sweep, evaluate and write; returns the metrics dict."""
+    from spectral_inr import evaluation, recipes, report
+    from spectral_inr.data import train_test_split
+    from spectral_inr.signals import load_signal
+    from spectral_inr.train import grid, sweep
+
+    out, created, replace = rundir.prepare(args, given, default_out)
+    axes = members_axes(args)   # after --resume has restored the run's flags
+    check_applicable(args)
+    signal = load_signal(args.signal, resize=args.resize, crop=args.crop, max_samples=args.max_samples)
+    fitter = recipes.fitter(args.model, signal, batch_size=args.batch_size, width=args.width, depth=args.depth,
+                            first_omega0=args.first_omega0, bandlimit=args.bandlimit,
+                            learned_bounds=args.learned_bounds)
+    members = grid(seeds=args.seeds, **axes)
+    coords, targets = signal.coords(), signal.targets()
+    split = None
+    if args.test_fraction > 0:
+        split = train_test_split(coords.shape[0], args.test_fraction, seed=0)
+        coords, targets = coords[split[0]], targets[split[0]]
+    _check_memory(fitter, members, coords, args.batch_size)
+    if replace:   # every input checked: only now remove the run being replaced
+        rundir.clear(out)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        every = args.chunk * max(1, (args.steps // 10) // args.chunk)
+        result = sweep(fitter, coords, targets, members, args.steps, chunk=args.chunk,
+                       checkpoint_dir=out / "checkpoints", checkpoint_every=every, resume=args.resume,
+                       config=rundir.config_of(args))
+        scores = evaluation.evaluate(fitter, result, signal, split=split, params=_evaluation_params(result))
+        preds = scores.pop("_predictions")
+        metrics = _metrics_json(args, signal, result, scores, label)
+        labels = [", ".join(f"{k}={v}" for k, v in m.items()) for m in result.members]
+        report.save_figure(report.plot_curves(result.history["loss"], labels,
+                                              f"{args.model} on {Path(signal.path).name}"), out / "curves.png")
+        key = "psnr" if "psnr" in scores else "psnr_train"
+        finite = [i for i in range(len(preds)) if np.isfinite(preds[i]).all() and np.isfinite(scores[key][i])]
+        if finite:
+            best = max(finite, key=lambda i: scores[key][i])
+            report.save_figure(report.plot_spectrum(signal.values, preds[best], signal.kind), out / "spectrum.png")
+            suffix = ".wav" if signal.kind == "audio" else ".png"
+            report.save_reconstruction(out / f"reconstruction{suffix}", preds[best], signal.kind, signal.sample_rate)
+        else:
+            warnings.warn("no member has a finite prediction: no reconstruction written", UserWarning)
+        report.write_json(out / "metrics.json", metrics)
+    except BaseException:
+        rundir.cleanup_after_failure(out, created)
+        raise
+    return metrics
+
+
+def _metrics_json(args, signal, result, scores, label) -> dict:
+    import jax
+    from spectral_inr.evaluation import summarize
+
+    m = {"command": label, "model": args.model, "signal": signal.path, "kind": signal.kind,
+         "shape": list(signal.shape), "steps": result.steps, "seconds": round(result.seconds, 3),
+         "members": result.members, "diverged": [{"member": i, "step": s} for i, s in result.diverged],
+         "device": jax.devices()[0].device_kind, "jax": jax.__version__}
+    for name, values in scores.items():
+        if values:
+            m[name] = summarize(values)
+    return m
+
+
+def _default_lr(model):
+    from spectral_inr.recipes import DEFAULT_LR
+    return DEFAULT_LR.get(model, 1e-4)
+
+
+def _report_diverged(m: dict) -> None:
+    for d in m["diverged"]:
+        print(f"member {d['member']} ({m['members'][d['member']]}) diverged at step {d['step']}; "
+              "its metrics and outputs use its best parameters before that")
+
+
+def cmd_fit(args, given: set) -> int:
+    axes = lambda a: {"lr": [a.lr or _default_lr(a.model)], "omega0": [a.omega0 or DEFAULT_OMEGA0]}
+    stem = Path(args.signal).stem if args.signal else "cameraman"
+    m = run(args, given, axes, "fit", Path("runs") / f"{stem}-{args.model}")
+    parts = [f"{name} {m[name]['mean']:.2f} ± {m[name]['std']:.2f}" for name in
+             ("psnr", "psnr_train", "psnr_test", "gradient_psnr", "gradient_psnr_train", "gradient_psnr_test",
+              "snr", "ssim") if name in m]
+    print(f"{m['model']}: " + ", ".join(parts) + f" ({m['seconds']:.1f} s)")
+    _report_diverged(m)
+    print(f"outputs in {args.out}/")
+    return 0
+
+
+def cmd_sweep(args, given: set) -> int:
+    from spectral_inr import report
+
+    axes = lambda a: {"lr": a.lr or [_default_lr(a.model)], "omega0": a.omega0 or [DEFAULT_OMEGA0]}
+    m = run(args, given, axes, "sweep", Path("runs") / f"sweep-{args.model}")
+    settings = sweep_settings(m)
+    (args.out / "sweep.md").write_text(sweep_table(settings))
+    report.write_json(args.out / "sweep.json", {"model": m["model"], "signal": m["signal"], "steps": m["steps"],
+                                                "metric": _psnr_key(m), "settings": settings})
+    print(sweep_table(settings), end="")
+    _report_diverged(m)
+    print(f"outputs in {args.out}/")
+    return 0
+
+
+def sweep_settings(m: dict) -> list[dict]:
+    """One entry per hyper-parameter setting (seeds pooled), best mean PSNR first; diverged members
+    are left out of the mean and listed with their step."""
+    diverged = {d["member"]: d["step"] for d in m["diverged"]}
+    key = _psnr_key(m)
+    groups: dict = {}
+    for i, member in enumerate(m["members"]):
+        setting = tuple((k, v) for k, v in sorted(member.items()) if k != "seed")
+        groups.setdefault(setting, []).append(i)
+    out = []
+    for setting, idx in groups.items():
+        finite = [m[key]["per_seed"][i] for i in idx if i not in diverged and np.isfinite(m[key]["per_seed"][i])]
+        entry = {"hyper": dict(setting), "seeds": [m["members"][i].get("seed") for i in idx],
+                 key: {"mean": float(np.mean(finite)) if finite else None,
+                       "std": float(np.std(finite)) if finite else None,
+                       "per_seed": [m[key]["per_seed"][i] for i in idx]},
+                 "diverged": [{"seed": m["members"][i].get("seed"), "step": diverged[i]} for i in idx if i in diverged]}
+        for other in ("ssim", "gradient_psnr", "gradient_psnr_test", "psnr_test", "snr"):
+            if other in m and other != key:
+                vals = [m[other]["per_seed"][i] for i in idx if i not in diverged]
+                entry[other] = float(np.mean(vals)) if vals else None
+        out.append(entry)
+    out.sort(key=lambda e: -np.inf if e[key]["mean"] is None else -e[key]["mean"])
+    return out
+
+
+def sweep_table(settings: list[dict]) -> str:
+    """Markdown of :func:`sweep_settings`: one row per setting, best first."""
+    key = next(k for k in settings[0] if k.startswith("psnr"))
+    names = list(settings[0]["hyper"])
+    lines = ["| " + " | ".join(names) + " | PSNR mean ± std (dB) | seeds | diverged |",
+             "|" + "---|" * (len(names) + 3)]
+    for e in settings:
+        s = e[key]
+        psnr = f"{s['mean']:.2f} ± {s['std']:.2f}" if s["mean"] is not None else "—"
+        steps = [d["step"] for d in e["diverged"]]
+        div = f"{len(steps)} (diverged at step {', '.join(map(str, steps))})" if steps else "0"
+        lines.append("| " + " | ".join(f"{e['hyper'][n]:g}" for n in names) + f" | {psnr} | {len(e['seeds'])} | {div} |")
+    return "\n".join(lines) + "\n"
+
+
+def _psnr_key(m: dict) -> str:
+    return "psnr" if "psnr" in m else "psnr_train"
+
+
+DEMO_WIDTH = 128  # two sine layers of 128 for both models: ~pixel count in parameters at 128×128
+
+
+def demo_width(model: str, size) -> int:
+    """128, or for TUNER on a small ``--size`` as many frequencies as fit below its bandlimit."""
+    if model != "tuner":
+        return DEMO_WIDTH
+    from spectral_inr.models import tuner_frequencies as tf
+    return min(DEMO_WIDTH, tf.max_sampled_frequencies(tf.default_bandlimit(min(size)))) or DEMO_WIDTH
+
+
+def cmd_demo(args, given: set) -> int:
+    rows = []
+    for model in ("siren", "tuner"):
+        argv = ["fit", "--model", model, "--steps", str(args.steps), "--resize", f"{args.size[0]},{args.size[1]}",
+                "--width", str(demo_width(model, args.size)), "--depth", "1" if model == "tuner" else "2",
+                "--test-fraction", "0.05",
+                "--out", str(args.out / model), "--overwrite"]   # a demo re-run replaces its own outputs
+        ns = build_parser().parse_args(argv)
+        axes = lambda a, model=model: {"lr": [_default_lr(model)], "omega0": [DEFAULT_OMEGA0]}
+        rows.append((model, run(ns, {"model", "steps", "resize", "width", "depth", "test_fraction", "out",
+                                     "overwrite"}, axes, "demo", args.out / model)))
+    print(f"cameraman {args.size[0]}×{args.size[1]}, 95/5 train/test pixels, {args.steps} steps, width {DEMO_WIDTH}")
+    print("| model | PSNR train | PSNR test | grad PSNR train | grad PSNR test | SSIM | seconds |")
+    print("|---|---|---|---|---|---|---|")
+    for model, m in rows:
+        vals = [m[k]["mean"] for k in ("psnr_train", "psnr_test", "gradient_psnr_train", "gradient_psnr_test", "ssim")]
+        print(f"| {model} | " + " | ".join(f"{v:.2f}" if i < 4 else f"{v:.4f}" for i, v in enumerate(vals))
+              + f" | {m['seconds']:.1f} |")
+    print(f"outputs in {args.out}/<model>/ (reconstruction.png, metrics.json, curves.png, spectrum.png)")
+    return 0
+
+
+COMMANDS = {"fit": cmd_fit, "sweep": cmd_sweep, "demo": cmd_demo}

@@ -1,0 +1,199 @@
+"""The command line: argument types, the parser (defaults shown in ``--help``) and
+which flags a user actually typed (``--resume`` takes the rest from the checkpoint).
+
+Nothing here imports JAX, so argument errors come back at once.
+"""
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+from pathlib import Path
+from typing import Optional, Sequence
+
+import numpy as np
+
+EXIT_ERROR = 1
+MAX_SIDE = 32768
+
+# The signal models, one line each (defaults: spectral_inr.recipes; tests check these agree).
+MODELS_HELP = {
+    "siren": "SIREN (Sitzmann et al. 2020): 3 sine layers × 256, ω0 30 (audio: first ω0 3000); lr 1e-4",
+    "tuner": "TUNER (Novello et al. 2024): integer input frequencies below the bandlimit (side // 6), one "
+             "bounded sine layer × 416 (fewer when fewer frequencies fit); lr 5e-4",
+    "siren2": "SIREN² (2025): SIREN with Gaussian weight noise scaled from the signal's spectral centroid; lr 1e-4",
+    "finer": "FINER (Liu et al. 2024): SIREN with variable-periodic sin((|z|+1)z) activations; lr 1e-4",
+    "ffn": "Fourier features (Tancik et al. 2020): random B ~ N(0, 10²), 256 features, ReLU MLP 3×256; lr 1e-3",
+}
+DEFAULT_LRS = {"siren": 1e-4, "tuner": 5e-4, "siren2": 1e-4, "finer": 1e-4, "ffn": 1e-3}
+DEFAULT_OMEGA0 = 30.0
+# flag → the models it applies to (anything else rejects it)
+APPLIES_TO = {
+    "omega0": ("siren", "siren2", "finer", "tuner"),
+    "first_omega0": ("siren", "siren2", "finer"),
+    "bandlimit": ("tuner",),
+    "learned_bounds": ("tuner",),
+}
+
+
+class UsageError(ValueError):
+    """A bad command-line value."""
+
+
+# --- argument types ----------------------------------------------------------
+def _positive(cast, name):
+    kind = "an integer" if cast is int else "a number"
+
+    def parse(text):
+        try:
+            v = cast(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{name} must be {kind}, got {text!r}") from None
+        if not np.isfinite(v) or v <= 0:
+            raise argparse.ArgumentTypeError(f"{name} must be positive, got {text!r}")
+        return v
+    parse.__name__ = name
+    return parse
+
+
+def _list_of(cast, name):
+    one = _positive(cast, name)
+
+    def parse(text):
+        values = [one(t) for t in text.split(",") if t.strip()] or [one("")]
+        repeated = sorted({v for v in values if values.count(v) > 1})
+        if repeated:  # a repeated value would silently become an extra "seed"
+            raise argparse.ArgumentTypeError(f"{name} lists {', '.join(f'{v:g}' for v in repeated)} more than once")
+        return values
+    parse.__name__ = name
+    return parse
+
+
+def _size(text):
+    parts = text.replace("x", ",").split(",")
+    try:
+        h, w = (int(p) for p in parts) if len(parts) == 2 else (int(parts[0]),) * 2
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"size must be H,W or N, got {text!r}") from None
+    if not (2 <= h <= MAX_SIDE and 2 <= w <= MAX_SIDE):
+        raise argparse.ArgumentTypeError(f"size sides must be in [2, {MAX_SIDE}], got {text!r}")
+    return (h, w)
+
+
+def _fraction(text):
+    try:
+        v = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"--test-fraction must be a number, got {text!r}") from None
+    if not 0.0 <= v < 1.0:
+        raise argparse.ArgumentTypeError(f"--test-fraction must be in [0, 1), got {text!r}")
+    return v
+
+
+# --- the parser --------------------------------------------------------------
+class _Parser(argparse.ArgumentParser):
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("formatter_class", _Help)
+        super().__init__(*args, **kwargs)
+        # read "-1e-3" as a (bad) value, not an option, so the error says "must be positive"
+        self._negative_number_matcher = re.compile(r"^-(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$")
+
+    def error(self, message):  # one line, exit 1 — like every other error
+        print(f"spectral-inr: error: {message}", file=sys.stderr)
+        sys.exit(EXIT_ERROR)
+
+
+class _Help(argparse.RawDescriptionHelpFormatter):
+    """Appends ``(default: …)`` to every option that has a real default."""
+
+    def _get_help_string(self, action):
+        text = action.help or ""
+        if "default" not in text and action.option_strings and not any(
+                action.default is v for v in (None, False, argparse.SUPPRESS)):
+            text += " (default: %(default)s)"
+        return text
+
+
+def _models_epilog() -> str:
+    return "models:\n" + "\n".join(f"  {name:<7} {line}" for name, line in MODELS_HELP.items())
+
+
+def _common(p: argparse.ArgumentParser, sweep: bool, d):
+    num = _list_of if sweep else _positive
+    lst = " (comma-separated list: one member per value)" if sweep else ""
+    lrs = ", ".join(f"{m} {v:g}" for m, v in DEFAULT_LRS.items())
+    p.add_argument("signal", nargs="?", default=d(None), help="image or WAV file (default: bundled cameraman)")
+    p.add_argument("--model", default=d("siren"), help="one of " + ", ".join(MODELS_HELP) + " (see below)")
+    p.add_argument("--steps", type=_positive(int, "--steps"), default=d(500), help="optimizer steps")
+    p.add_argument("--seeds", type=_positive(int, "--seeds"), default=d(1), help="seeds per setting (vmapped)")
+    p.add_argument("--lr", type=num(float, "--lr"), default=d(None),
+                   help=f"learning rate{lst} (default: per model: {lrs})")
+    p.add_argument("--omega0", type=num(float, "--omega0"), default=d(None),
+                   help=f"hidden ω0 (TUNER: ω_G){lst} (default: {DEFAULT_OMEGA0:g}; not for ffn)")
+    p.add_argument("--first-omega0", type=_positive(float, "--first-omega0"), default=d(None),
+                   help="first-layer ω0 (default: 30, SIREN on audio 3000; siren, siren2, finer only)")
+    p.add_argument("--width", type=_positive(int, "--width"), default=d(None),
+                   help="hidden width (default: 256; TUNER 416 or as many frequencies as fit)")
+    p.add_argument("--depth", type=_positive(int, "--depth"), default=d(None),
+                   help="hidden sine layers (default: 3; TUNER 1)")
+    p.add_argument("--bandlimit", type=_positive(int, "--bandlimit"), default=d(None),
+                   help="TUNER's bandlimit in cycles per signal (default: smallest side // 6)")
+    p.add_argument("--learned-bounds", action="store_true", default=d(False), help="TUNER with learned bounds")
+    p.add_argument("--resize", type=_size, default=d(None), help="H,W (images; default: as loaded)")
+    p.add_argument("--crop", type=_size, default=d(None), help="centre crop H,W before resizing (images)")
+    p.add_argument("--max-samples", type=_positive(int, "--max-samples"), default=d(None),
+                   help="first N samples (audio)")
+    p.add_argument("--batch-size", type=_positive(int, "--batch-size"), default=d(None),
+                   help="samples per step (default: full batch; a full batch that would not fit in memory "
+                        "is refused before it starts)")
+    p.add_argument("--test-fraction", type=_fraction, default=d(0.0),
+                   help="hold out this fraction of pixels/samples (random, seed 0) and report train/test metrics")
+    p.add_argument("--chunk", type=_positive(int, "--chunk"), default=d(100),
+                   help="steps per compiled scan (checkpoint granularity)")
+    p.add_argument("--out", type=Path, default=d(None),
+                   help=f"output directory (default: {'runs/sweep-<model>' if sweep else 'runs/<signal>-<model>'}, "
+                        "or the next free …-2, -3, …)")
+    p.add_argument("--resume", action="store_true", default=d(False),
+                   help="continue the run in --out from its last checkpoint (its flags come from the checkpoint)")
+    p.add_argument("--overwrite", action="store_true", default=d(False),
+                   help="replace the run already in --out instead of refusing")
+    p.add_argument("--debug", action="store_true", default=d(False), help="show tracebacks")
+
+
+def build_parser(defaults: bool = True) -> argparse.ArgumentParser:
+    """The ``spectral-inr`` parser; ``defaults=False`` leaves untyped flags out of the result
+    (see :func:`given_flags`)."""
+    d = (lambda v: v) if defaults else (lambda v: argparse.SUPPRESS)
+    parser = _Parser(prog="spectral-inr", description="Fit sinusoidal INRs to images and audio.",
+                     epilog=_models_epilog())
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    _common(sub.add_parser("fit", help="fit one model (K seeds vmapped)", epilog=_models_epilog(),
+                           description="Fit one model to a signal; --seeds K fits K seeds as one program."),
+            sweep=False, d=d)
+    _common(sub.add_parser("sweep", help="fit a grid of hyper-parameters × seeds as one program",
+                           epilog=_models_epilog(),
+                           description="Fit every combination of the listed --lr and --omega0 values × --seeds as "
+                                       "one vmapped program; sweep.md/sweep.json rank the settings."),
+            sweep=True, d=d)
+    demo = sub.add_parser("demo", help="SIREN vs TUNER on the bundled cameraman (re-runnable: replaces its outputs)")
+    demo.add_argument("--steps", type=_positive(int, "--steps"), default=d(300), help="optimizer steps")
+    demo.add_argument("--size", type=_size, default=d((128, 128)), help="H,W of the resized cameraman")
+    demo.add_argument("--out", type=Path, default=d(Path("results/demo")), help="output directory")
+    demo.add_argument("--debug", action="store_true", default=d(False), help="show tracebacks")
+    return parser
+
+
+def given_flags(argv: Optional[Sequence[str]]) -> set:
+    """The destinations the user typed (not defaulted), e.g. ``{"steps", "out", "resume"}``."""
+    argv = sys.argv[1:] if argv is None else list(argv)
+    ns = build_parser(defaults=False).parse_args([str(a) for a in argv])
+    return set(vars(ns)) - {"command"}
+
+
+def check_applicable(args) -> None:
+    """Reject flags that do nothing for ``--model`` (they would run identical members)."""
+    for dest, models in APPLIES_TO.items():
+        value = getattr(args, dest, None)
+        if value not in (None, False) and args.model not in models:
+            flag = "--" + dest.replace("_", "-")
+            raise UsageError(f"{flag} does not apply to --model {args.model} (only {', '.join(models)})")

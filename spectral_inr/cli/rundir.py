@@ -1,0 +1,136 @@
+"""Where a run writes, and what happens to it on a re-run, ``--resume``, ``--overwrite`` or Ctrl-C.
+
+* No ``--out``: ``runs/<signal>-<model>``, or the first free ``…-2``, ``…-3`` — a re-run of the same
+  command starts fresh beside the old run and never fails.
+* ``--out DIR`` that holds a run: refused with one line naming ``--resume`` and ``--overwrite``.
+* ``--resume --out DIR``: the run's flags come from its checkpoint; flags typed again must agree,
+  and the ones that don't are named.
+* A failure or an interrupt removes the directory only if this run created it *and* it holds no
+  complete checkpoint: finished work is never deleted.
+"""
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+from typing import Optional
+
+from spectral_inr.cli.parser import UsageError
+
+# what a run writes into its directory (``--overwrite`` removes exactly these)
+OUTPUTS = ("checkpoints", "metrics.json", "curves.png", "spectrum.png", "reconstruction.png", "reconstruction.wav",
+           "comparison.png", "sweep.md", "sweep.json")
+NOT_CONFIG = ("debug", "out", "resume", "overwrite")   # flags that do not define the run
+COMMIT_MARKER = "commit_success.txt"                   # orbax: written last into a complete step folder
+
+
+def checkpoint_steps(out: Path) -> list[int]:
+    """Complete checkpoint steps in ``out/checkpoints``, ascending."""
+    ckpt = Path(out) / "checkpoints"
+    if not ckpt.is_dir():
+        return []
+    return sorted(int(d.name) for d in ckpt.iterdir()
+                  if d.is_dir() and d.name.isdigit() and (d / COMMIT_MARKER).exists())
+
+
+def config_of(args) -> dict:
+    """The flags that define a run, JSON-normalised (stored in every checkpoint)."""
+    config = {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items() if k not in NOT_CONFIG}
+    return json.loads(json.dumps(config))
+
+
+def default_out(base: Path) -> Path:
+    """``base``, or the first of ``base-2``, ``base-3``, … that does not exist yet (or is empty)."""
+    candidate, i = base, 1
+    while candidate.exists() and (not candidate.is_dir() or any(candidate.iterdir())):
+        i += 1
+        candidate = base.with_name(f"{base.name}-{i}")
+    return candidate
+
+
+def prepare(args, given: set, default: Path) -> tuple[Path, bool, bool]:
+    """Choose and check ``args.out`` before anything is trained: ``(out, created, replace)``;
+    ``replace``: ``--overwrite`` of an existing run (call :func:`clear` once the inputs are checked).
+
+    With ``--resume`` the stored flags are copied into ``args`` (typed flags must agree)."""
+    if args.resume and args.overwrite:
+        raise UsageError("--resume and --overwrite contradict each other: pick one")
+    if args.out is None:
+        if args.resume:
+            raise UsageError("--resume needs --out DIR (the run to continue)")
+        args.out = default_out(default)
+    out = args.out
+    if out.exists() and not out.is_dir():
+        raise UsageError(f"--out {out} exists and is not a directory")
+    steps = checkpoint_steps(out)
+    if args.resume:
+        if not steps:
+            raise UsageError(f"--resume: no checkpoints in {out}")
+        adopt_stored_config(args, given, out)
+    elif steps and not args.overwrite:
+        raise UsageError(f"{out / 'checkpoints'} already holds checkpoints (step {steps[-1]}): continue that run "
+                         f"with --resume --out {out}, or replace it with --overwrite")
+    return out, not out.exists(), bool(steps) and not args.resume
+
+
+def clear(out: Path) -> None:
+    """Remove a previous run's outputs from ``out`` (``--overwrite``); other files stay."""
+    for name in OUTPUTS:
+        target = out / name
+        if target.is_dir():
+            shutil.rmtree(target)
+        elif target.exists():
+            target.unlink()
+
+
+def stored_config(out: Path) -> dict:
+    from spectral_inr.train import SweepCheckpointer
+
+    ckpt = SweepCheckpointer(out / "checkpoints")
+    try:
+        return ckpt.restore_meta(ckpt.latest_step()).get("config", {})
+    finally:
+        ckpt.close()
+
+
+def adopt_stored_config(args, given: set, out: Path) -> None:
+    """Copy the checkpoint's flags into ``args``; a typed flag that differs is an error naming it."""
+    stored = stored_config(out)
+    if stored.get("command", args.command) != args.command:
+        raise UsageError(f"{out} holds a {stored['command']} run: resume it with "
+                         f"spectral-inr {stored['command']} --resume --out {out}")
+    current = config_of(args)
+    differ = [k for k in sorted(given) if k in stored and k not in NOT_CONFIG and current.get(k) != stored[k]]
+    if differ:
+        what = "; ".join(f"--{k.replace('_', '-')} {_show(current.get(k))} here, {_show(stored[k])} there"
+                         for k in differ)
+        raise UsageError(f"checkpoint in {out / 'checkpoints'} belongs to a different run ({what}); not resuming "
+                         "(drop those flags to continue it as it was, or use another --out)")
+    for k, v in stored.items():
+        if k in vars(args) and k not in NOT_CONFIG:
+            setattr(args, k, _restore(k, v))
+
+
+def _restore(key: str, value):
+    if value is not None and key in ("resize", "crop"):
+        return tuple(value)
+    return value
+
+
+def _show(v) -> str:
+    return "(unset)" if v is None else (",".join(f"{x:g}" for x in v) if isinstance(v, list) else str(v))
+
+
+def cleanup_after_failure(out: Path, created: bool) -> None:
+    """Remove ``out`` only if this run created it and no checkpoint finished in it."""
+    if created and out.exists() and not checkpoint_steps(out):
+        shutil.rmtree(out, ignore_errors=True)
+
+
+def interrupted_message(args, total: Optional[int] = None) -> str:
+    steps = checkpoint_steps(args.out) if getattr(args, "out", None) else []
+    if not steps:
+        return "interrupted before the first checkpoint; nothing was kept"
+    of = f" of {total}" if total else ""
+    return (f"interrupted at step {steps[-1]}{of} (the last checkpoint); resume with: "
+            f"spectral-inr {args.command} --resume --out {args.out}")
