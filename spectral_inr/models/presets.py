@@ -125,8 +125,7 @@ def Tuner(out_features: int = 3, frequencies: Optional[Sequence[Sequence[int]]] 
     Input layer ``sin(2π·k·x/p + φ)`` with frozen integer ``k`` (explicit
     ``frequencies``; else ``n_frequencies`` sampled with ``bandlimit`` — default
     ``width``, capped at what fits below the bandlimit; else the first
-    ``n_frequencies`` (default ``width``) of the authors' 416-neuron list with its
-    low limit 10), period ``p`` (default: 4, the
+    ``n_frequencies`` (default all 416) of the authors' list with its low limit 10), period ``p`` (default: 4, the
     official config's, with the authors' list; 3, the ablation scripts', otherwise), then ``depth`` hidden layers ``sin(ω_G(Wx+b))`` and a
     linear output.  The first hidden matrix starts ``W_j· ~ N(0, (0.3·c_j/ω_G)²)``
     (``hidden_init="normal"``) or SIREN-uniform (``"siren"``), with ``c_j = c_low``
@@ -145,7 +144,7 @@ def Tuner(out_features: int = 3, frequencies: Optional[Sequence[Sequence[int]]] 
         period = 4.0 if frequencies is None and bandlimit is None else 3.0
     if frequencies is None:
         if bandlimit is None:
-            frequencies = tf.reference_frequencies(n=n_frequencies or width)
+            frequencies = tf.reference_frequencies(n=n_frequencies or 416)
             low_limit = tf.REFERENCE_LOW_LIMIT if low_limit is None else low_limit
         else:
             low_limit = max(1, bandlimit // 3) if low_limit is None else low_limit
