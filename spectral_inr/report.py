@@ -32,23 +32,38 @@ def save_figure(fig, path) -> Path:
     return Path(path)
 
 
-def plot_curves(history_loss: np.ndarray, labels, title: str = ""):
-    """Training loss and PSNR (``−10·log10 loss``) per member over steps."""
+def plot_curves(history_loss: np.ndarray, members, title: str = ""):
+    """Training loss and PSNR (``−10·log10 loss``) over steps: one line per hyper-parameter setting
+    (the mean over its seeds; the band spans their min–max), with a legend.
+
+    ``members``: the sweep's member dicts (``seed`` is pooled), or plain labels (one line each)."""
+    groups: dict = {}
+    for i, m in enumerate(members):
+        label = (", ".join(f"{k}={v:g}" if isinstance(v, float) else f"{k}={v}"
+                           for k, v in sorted(m.items()) if k != "seed") or "fit") if isinstance(m, dict) else str(m)
+        groups.setdefault(label, []).append(i)
     fig, (ax_l, ax_p) = plt.subplots(1, 2, figsize=(10, 3.5))
     steps = np.arange(1, history_loss.shape[1] + 1)
-    for loss, label in zip(history_loss, labels):
-        ax_l.semilogy(steps, loss, label=label, lw=1)
-        ax_p.plot(steps, -10 * np.log10(np.maximum(loss, 1e-30)), label=label, lw=1)
-    ax_l.set(xlabel="step", ylabel="training loss (MSE)", title=title)
+    for j, (label, idx) in enumerate(groups.items()):
+        loss = np.maximum(np.asarray(history_loss)[idx], 1e-30)
+        n = f" ({len(idx)} seeds)" if len(idx) > 1 else ""
+        for ax, y in ((ax_l, loss), (ax_p, -10 * np.log10(loss))):
+            with np.errstate(all="ignore"):
+                lo, mid, hi = np.nanmin(y, 0), np.nanmean(y, 0), np.nanmax(y, 0)
+            ax.plot(steps, mid, color=f"C{j % 10}", lw=1, label=label + n)
+            if len(idx) > 1:
+                ax.fill_between(steps, lo, hi, color=f"C{j % 10}", alpha=0.2, lw=0)
+    ax_l.set(xlabel="step", ylabel="training loss (MSE)", title=title, yscale="log")
     ax_p.set(xlabel="step", ylabel="training PSNR (dB)")
-    if len(labels) <= 10:
+    if len(groups) <= 12:
         ax_p.legend(fontsize=7)
     return fig
 
 
 def magnitude_profile(values: np.ndarray, kind: str):
-    """``(frequency, magnitude)``: the one-sided amplitude spectrum of audio, or
-    the radially averaged amplitude ``√power`` of an image (channels summed, DC removed)."""
+    """``(frequency, magnitude)``: the one-sided amplitude spectrum of audio (cycles/sample), or
+    the radially averaged amplitude ``√power`` of an image (channels summed, DC removed; rings in
+    bins of the shorter side, up to its Nyquist ring)."""
     from spectral_inr import spectral
 
     if kind == "audio":
@@ -58,14 +73,43 @@ def magnitude_profile(values: np.ndarray, kind: str):
     return np.asarray(r), np.sqrt(np.asarray(p)) / values[..., 0].size
 
 
-def plot_spectrum(target: np.ndarray, reconstruction: np.ndarray, kind: str):
+def plot_spectrum(target: np.ndarray, reconstruction: np.ndarray, kind: str, sample_rate=None):
+    """Target vs reconstruction spectra without the DC bin: audio in Hz (cycles/sample without a
+    sample rate), images against the fraction of the Nyquist frequency."""
     fig, ax = plt.subplots(figsize=(5, 3.5))
     for values, label in ((target, "target"), (reconstruction, "reconstruction")):
         f, m = magnitude_profile(values, kind)
+        f, m = f[1:], m[1:]
+        if kind == "audio":
+            f = f * sample_rate if sample_rate else f
+        else:
+            f = f / (min(values.shape[:2]) // 2)
         ax.semilogy(f, np.maximum(m, 1e-12), label=label, lw=1)
-    ax.set(xlabel="frequency (cycles/sample)" if kind == "audio" else "radial frequency (bins)",
-           ylabel="|FFT|", title="spectrum: target vs reconstruction")
+    if kind == "audio":
+        xlabel = "frequency (Hz)" if sample_rate else "frequency (cycles/sample)"
+    else:
+        xlabel = "radial frequency (fraction of Nyquist)"
+    ax.set(xlabel=xlabel, ylabel="|FFT|", title="spectrum: target vs reconstruction (no DC)")
     ax.legend()
+    return fig
+
+
+def plot_comparison(target: np.ndarray, reconstruction: np.ndarray, title: str = ""):
+    """Image: target | reconstruction (clipped to [0, 1]) | absolute error (mean over channels)."""
+    pred = np.clip(reconstruction, 0.0, 1.0)
+    err = np.abs(pred - target).mean(-1) if target.ndim == 3 else np.abs(pred - target)
+    gray = lambda a: a[..., 0] if a.ndim == 3 and a.shape[-1] == 1 else a
+    fig, axes = plt.subplots(1, 3, figsize=(11, 3.8))
+    axes[0].imshow(gray(target), cmap="gray", vmin=0, vmax=1)
+    axes[1].imshow(gray(pred), cmap="gray", vmin=0, vmax=1)
+    im = axes[2].imshow(err, cmap="magma")
+    fig.colorbar(im, ax=axes[2], fraction=0.046)
+    psnr = -10 * np.log10(max(float(np.mean((pred - target) ** 2)), 1e-30))
+    for ax, name in zip(axes, ("target", f"reconstruction ({psnr:.2f} dB)", "|error|")):
+        ax.set_title(name, fontsize=9)
+        ax.axis("off")
+    if title:
+        fig.suptitle(title, fontsize=10)
     return fig
 
 

@@ -410,3 +410,30 @@ def test_gpu_kodak_script_runs_its_smoke_profile_on_the_cpu(tmp_path):
     probe = json.loads((tmp_path / "kodak-smoke-5ep.json").read_text())
     assert full["config"]["epochs"] == 20 and probe["config"]["epochs"] == 5
     assert set(full["methods"]) == {"tuner"} and full["complete"] is True
+
+
+# --- polish: figures a reader can use ---------------------------------------------------------------------
+def test_curves_draw_one_line_per_setting_with_seed_bands():
+    from spectral_inr import report
+    members = [{"lr": lr, "seed": s} for lr in (1e-4, 1e-3) for s in range(3)]
+    hist = np.exp(-np.outer(np.arange(1, 7), np.linspace(0, 1, 20))).astype(np.float32)
+    fig = report.plot_curves(hist, members)
+    ax_l, ax_p = fig.axes
+    assert len(ax_p.get_lines()) == 2 and len(ax_p.collections) == 2          # 2 settings, 2 seed bands
+    assert [t.get_text() for t in ax_p.get_legend().get_texts()] == ["lr=0.0001 (3 seeds)", "lr=0.001 (3 seeds)"]
+    np.testing.assert_allclose(ax_l.get_lines()[0].get_ydata(), hist[:3].mean(0), rtol=1e-6)
+
+
+def test_spectrum_of_audio_is_in_hertz_without_dc():
+    from spectral_inr import report
+    t = np.arange(800) / 8000
+    x = (0.5 + np.sin(2 * np.pi * 1000 * t))[:, None]
+    ax = report.plot_spectrum(x, x, "audio", 8000).axes[0]
+    f, m = ax.get_lines()[0].get_data()
+    assert ax.get_xlabel() == "frequency (Hz)" and f[0] > 0
+    assert f[np.argmax(m)] == pytest.approx(1000, abs=10)
+
+
+def test_fit_writes_a_target_prediction_error_figure(work, tmp_path, capsys):
+    assert _main(["fit", work / "img.png", "--steps", "5", *TINY, "--out", tmp_path / "c"], capsys)[0] == 0
+    assert (tmp_path / "c" / "comparison.png").stat().st_size > 0

@@ -76,14 +76,17 @@ def run(args, given: set, members_axes: dict, label: str, default_out: Path) -> 
         scores = evaluation.evaluate(fitter, result, signal, split=split, params=_evaluation_params(result))
         preds = scores.pop("_predictions")
         metrics = _metrics_json(args, signal, result, scores, label)
-        labels = [", ".join(f"{k}={v}" for k, v in m.items()) for m in result.members]
-        report.save_figure(report.plot_curves(result.history["loss"], labels,
+        report.save_figure(report.plot_curves(result.history["loss"], result.members,
                                               f"{args.model} on {Path(signal.path).name}"), out / "curves.png")
         key = "psnr" if "psnr" in scores else "psnr_train"
         finite = [i for i in range(len(preds)) if np.isfinite(preds[i]).all() and np.isfinite(scores[key][i])]
         if finite:
             best = max(finite, key=lambda i: scores[key][i])
-            report.save_figure(report.plot_spectrum(signal.values, preds[best], signal.kind), out / "spectrum.png")
+            report.save_figure(report.plot_spectrum(signal.values, preds[best], signal.kind, signal.sample_rate),
+                               out / "spectrum.png")
+            if signal.kind == "image":
+                report.save_figure(report.plot_comparison(signal.values, preds[best], f"{args.model}, member {best}: "
+                                                          f"{result.members[best]}"), out / "comparison.png")
             suffix = ".wav" if signal.kind == "audio" else ".png"
             report.save_reconstruction(out / f"reconstruction{suffix}", preds[best], signal.kind, signal.sample_rate)
         else:
