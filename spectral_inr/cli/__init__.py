@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import sys
+import threading
 import warnings
 from pathlib import Path
 from typing import Optional, Sequence
@@ -34,6 +35,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         warnings.filterwarnings("ignore", category=RuntimeWarning)
         warnings.showwarning = lambda message, *rest, **kw: print(f"spectral-inr: warning: {message}",
                                                                   file=sys.stderr)
+        # a failed checkpoint write can also fail in orbax's writer threads; the main thread reports it
+        threading.excepthook = lambda hook_args: None
     if args.command != "demo" and args.signal is not None and not Path(args.signal).exists():
         # cheap early check, before importing JAX
         print(f"spectral-inr: error: {args.signal}: no such file", file=sys.stderr)

@@ -58,6 +58,11 @@ class SweepCheckpointer:
             self.manager.wait_until_finished()
         except OSError as e:
             raise CheckpointError(f"cannot write checkpoint to {self.directory}: {e.strerror or e}") from None
+        except ValueError as e:   # tensorstore reports I/O failures (e.g. a full disk) as RESOURCE_EXHAUSTED
+            if "RESOURCE_EXHAUSTED" not in str(e) and "Failed writing" not in str(e):
+                raise
+            reason = "No space left on device" if "No space left" in str(e) else _first_line(e)
+            raise CheckpointError(f"cannot write checkpoint to {self.directory}: {reason}") from None
 
     def restore_meta(self, step: int) -> dict:
         try:
