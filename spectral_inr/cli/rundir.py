@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import time
 from pathlib import Path
 from typing import Optional
 
@@ -124,7 +125,11 @@ def _show(v) -> str:
 def cleanup_after_failure(out: Path, created: bool) -> None:
     """Remove ``out`` only if this run created it and no checkpoint finished in it."""
     if created and out.exists() and not checkpoint_steps(out):
-        shutil.rmtree(out, ignore_errors=True)
+        for _ in range(20):   # orbax writer threads of a failed save may still create folders: repeat
+            shutil.rmtree(out, ignore_errors=True)
+            time.sleep(0.05)
+            if not out.exists():
+                break
 
 
 def interrupted_message(args, total: Optional[int] = None) -> str:
