@@ -54,6 +54,7 @@ import optax
 from spectral_inr import models, ops, optim, train
 
 from benchmarks import hlo_profile
+from experiments.common import cpu_model
 
 LR = 1e-4
 FULL_SIZES = ((64, 64), (128, 128), (256, 384))
@@ -84,17 +85,6 @@ def device_name() -> str:
     m = re.search(r"\b([A-Z]{1,2}\d{2,4}[A-Za-z]?)\b", kind)
     short = (m.group(1) if m else re.sub(r"[^a-z0-9]+", "-", kind.lower()).strip("-")).lower()
     return f"{'gpu' if backend in ('gpu', 'cuda', 'rocm') else backend}-{short}"
-
-
-def _cpu_model() -> str:
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "?"
 
 
 def _loadavg():
@@ -133,7 +123,7 @@ def environment(use_torch: bool) -> dict:
         "backend": jax.default_backend(),
         "devices": [str(d) for d in jax.devices()],
         "device_kind": jax.devices()[0].device_kind,
-        "cpu_model": _cpu_model(),
+        "cpu_model": cpu_model(),
         "cpu_count": os.cpu_count(),
         "cpu_affinity": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None,
         "jax_enable_x64": bool(jax.config.jax_enable_x64),

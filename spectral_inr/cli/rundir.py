@@ -22,16 +22,13 @@ from spectral_inr.cli.parser import UsageError
 OUTPUTS = ("checkpoints", "metrics.json", "curves.png", "spectrum.png", "reconstruction.png", "reconstruction.wav",
            "comparison.png", "sweep.md", "sweep.json")
 NOT_CONFIG = ("debug", "out", "resume", "overwrite")   # flags that do not define the run
-COMMIT_MARKER = "commit_success.txt"                   # orbax: written last into a complete step folder
 
 
 def checkpoint_steps(out: Path) -> list[int]:
     """Complete checkpoint steps in ``out/checkpoints``, ascending."""
-    ckpt = Path(out) / "checkpoints"
-    if not ckpt.is_dir():
-        return []
-    return sorted(int(d.name) for d in ckpt.iterdir()
-                  if d.is_dir() and d.name.isdigit() and (d / COMMIT_MARKER).exists())
+    from spectral_inr.train.checkpoint import complete_steps   # JAX/orbax: only once a run is set up
+
+    return complete_steps(Path(out) / "checkpoints")
 
 
 def config_of(args) -> dict:

@@ -25,6 +25,15 @@ class CheckpointError(RuntimeError):
 COMMIT_MARKER = "commit_success.txt"  # orbax writes it last, in every step folder it finalizes
 
 
+def complete_steps(directory) -> list[int]:
+    """Steps of the complete checkpoints (orbax's commit marker present) in ``directory``, ascending."""
+    directory = Path(directory)
+    if not directory.is_dir():
+        return []
+    return sorted(int(d.name) for d in directory.iterdir()
+                  if d.is_dir() and d.name.isdigit() and (d / COMMIT_MARKER).exists())
+
+
 class SweepCheckpointer:
     """``CheckpointManager`` over complete checkpoints only.
 
