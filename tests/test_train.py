@@ -141,6 +141,27 @@ def test_sweep_equals_separate_fits(fitter, data, sweep4):
     assert r.history["loss"][2, -1] < r.history["loss"][0, -1]
 
 
+def test_member_blocks_equal_one_vmapped_program(fitter, data, sweep4):
+    """Members in cache blocks (``lax.map`` over blocks of a vmap) train exactly like one vmap:
+    3 blocks of 2 for 5 members (one padded member, dropped from the results)."""
+    from spectral_inr.train.sweep import member_blocks
+    coords, y = data
+    members = SWEEP4 + [dict(SWEEP4[0], seed=7)]
+    assert member_blocks(fitter, coords, members, 1, 2) == (1, 3, 2)
+    assert member_blocks(fitter, coords, members, 2, None) == (2, 1, 3)
+    assert member_blocks(fitter, coords, members, 1, 99) == (1, 1, 5)
+    blocked = sweep(fitter, coords, y, members, STEPS, chunk=40, mesh=None, progress=False, member_block=2)
+    assert blocked.history["loss"].shape == (5, STEPS)
+    np.testing.assert_allclose(blocked.history["loss"][:4], sweep4.history["loss"], rtol=RTOL, atol=1e-7)
+    tree_allclose(member(blocked.state.params, slice(0, 4)), sweep4.state.params)
+    assert blocked.history["loss"][4, 0] != blocked.history["loss"][0, 0]   # seed 7 is its own member
+    # member targets are split into the same blocks as their members
+    targets = np.stack([y * (1 + 0.1 * i) for i in range(5)])
+    mt = [sweep(fitter, coords, targets, members, 20, chunk=20, mesh=None, progress=False, member_targets=True,
+                member_block=b) for b in (None, 2)]
+    np.testing.assert_allclose(mt[0].history["loss"], mt[1].history["loss"], rtol=RTOL, atol=1e-7)
+
+
 def test_omega0_is_a_traced_sweep_axis(fitter, data):
     coords, y = data
     # Same shapes/K/chunk as ``sweep4``: ω0 is data, so this is the *same compiled program*.

@@ -9,6 +9,7 @@ the compiled program, only when the bar is shown).  ``fit`` is a sweep of one.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
 import os
 import sys
@@ -58,27 +59,80 @@ _COMPILED: "weakref.WeakKeyDictionary[Fitter, dict]" = weakref.WeakKeyDictionary
 _BAR: list = [None]   # the progress bar of the running sweep, advanced once per step by the compiled program
 
 
-def _tick():
+def _tick(fraction: float = 1.0):
     bar = _BAR[0]
     if bar is not None:
-        bar.update(1)
+        bar.update(fraction)
 
 
-def _compiled(fitter: Fitter, member_targets: bool, per_step: bool = False):
+def _compiled(fitter: Fitter, member_targets: bool, per_step: bool = False, blocks: tuple = (1, 1, 1)):
     """Jitted, vmapped ``init``/``run`` for ``fitter`` — built once, reused by every
     sweep with the same Fitter (XLA then recompiles only for new shapes).
-    ``per_step``: the program calls back to the host after every step (progress)."""
+    ``per_step``: the program calls back to the host after every step (progress).
+    ``blocks = (groups, blocks_per_group, block)``: the padded member axis is
+    reshaped to that shape; ``groups`` (one per device) and ``block`` are vmapped,
+    the blocks of a group run one after another (``lax.map``), each for the whole
+    chunk — see :func:`member_blocks`."""
     cache = _COMPILED.setdefault(fitter, {})
-    key = (member_targets, per_step)
+    key = (member_targets, per_step, blocks)
     if key not in cache:
         init = jax.jit(jax.vmap(lambda key, h, x: fitter.init(jax.random.wrap_key_data(key), h, x),
                                 in_axes=(0, 0, None)))
-        tick = _tick if per_step else None
-        run = jax.jit(jax.vmap(lambda s, h, x, y, n: fitter.run(s, h, x, y, n, tick=tick),
-                               in_axes=(0, 0, None, 0 if member_targets else None, None)),
-                      static_argnums=4, donate_argnums=0)
-        cache[key] = (init, run)
+        groups, per_group, block = blocks
+        tick = (_tick if per_group == 1 else functools.partial(_tick, 1.0 / per_group)) if per_step else None
+        y_axis = 0 if member_targets else None
+        one_block = jax.vmap(lambda s, h, x, y, n: fitter.run(s, h, x, y, n, tick=tick),
+                             in_axes=(0, 0, None, y_axis, None))
+
+        def run(s, h, x, y, n):
+            if per_group == 1:
+                return one_block(s, h, x, y, n)
+            shape = (groups, per_group, block)
+            split = lambda t: jax.tree_util.tree_map(lambda a: a.reshape(shape + a.shape[1:]), t)
+            merge = lambda a: a.reshape((-1,) + a.shape[3:])
+            ys = split(y) if member_targets else None
+
+            def group(s, h, yg):
+                if member_targets:
+                    return jax.lax.map(lambda a: one_block(a[0], a[1], x, a[2], n), (s, h, yg))
+                return jax.lax.map(lambda a: one_block(a[0], a[1], x, y, n), (s, h))
+
+            out = jax.vmap(group, in_axes=(0, 0, 0 if member_targets else None))(split(s), split(h), ys)
+            return jax.tree_util.tree_map(merge, out)
+
+        cache[key] = (init, jax.jit(run, static_argnums=4, donate_argnums=0))
     return cache[key]
+
+
+#: a member block's activations should stay in a core's cache (L2 is 1–2.5 MiB on current x86 servers)
+BLOCK_BYTES = 2 << 20
+
+
+def member_blocks(fitter: Fitter, inputs, members: Sequence[Mapping[str, Any]], groups: int,
+                  member_block="auto") -> tuple:
+    """``(groups, blocks_per_group, block)`` for the members on ``groups`` devices.
+
+    Vmapping many small fields makes every activation a ``(K, N, width)`` array
+    far larger than the cache, so each layer streams from memory.  Running a
+    device's members in blocks of ``block`` (each block the whole chunk of
+    steps, one block after another) keeps a block's activations in cache.
+    ``"auto"`` picks the largest block whose step estimate (:mod:`memory`) is at
+    most :data:`BLOCK_BYTES` — on CPU only: on a GPU or TPU the whole member
+    axis is what fills the device.  ``None``/``0``: one block.
+    """
+    per_group = -(-len(members) // groups)
+    if member_block == "auto":
+        if jax.default_backend() != "cpu" or per_group == 1:
+            return groups, 1, per_group
+        from spectral_inr.train import memory
+        hp0 = {k: v for k, v in members[0].items() if k != "seed"}
+        n = fitter.batch_size or np.shape(inputs)[0]
+        per_member = memory.step_bytes(fitter.model_fn(hp0), n, np.shape(inputs)[-1])
+        member_block = max(1, int(BLOCK_BYTES // max(per_member, 1)))
+    if not member_block or int(member_block) >= per_group:
+        return groups, 1, per_group
+    count = -(-per_group // int(member_block))
+    return groups, count, -(-per_group // count)
 
 
 def _differences(meta: dict, stored: dict, prefix: str = "") -> list[str]:
@@ -108,7 +162,7 @@ def _hp_of(members: Sequence[Mapping[str, Any]]):
 def sweep(fitter: Fitter, inputs, targets, members: Sequence[Mapping[str, Any]], steps: int, *,
           chunk: int = 100, checkpoint_dir=None, checkpoint_every: Optional[int] = None, resume: bool = False,
           mesh="auto", progress: Optional[bool] = None, config: Optional[dict] = None,
-          member_targets: bool = False) -> SweepResult:
+          member_targets: bool = False, member_block="auto") -> SweepResult:
     """Train every member for ``steps`` steps as one compiled program.
 
     Args:
@@ -128,13 +182,18 @@ def sweep(fitter: Fitter, inputs, targets, members: Sequence[Mapping[str, Any]],
       member_targets: ``targets`` has a leading member axis (``(K, N, C)``): each
         member fits its own signal on the shared ``inputs`` — signals become a
         vmap axis too (e.g. all Kodak images × seeds in one program).
+      member_block: members per cache block on CPU (:func:`member_blocks`):
+        ``"auto"``, an int, or ``None`` (all of a device's members at once).
+        Results do not depend on it.
     """
     if steps <= 0 or chunk <= 0:
         raise ValueError(f"steps and chunk must be positive, got {steps}, {chunk}")
     members = [dict(m) for m in members]
     k = len(members)
     mesh = sharding.default_mesh() if mesh == "auto" else mesh
-    k_padded = sharding.padded_size(k, mesh)
+    groups = 1 if mesh is None else mesh.devices.size
+    blocks = member_blocks(fitter, inputs, members, groups, member_block)
+    k_padded = blocks[0] * blocks[1] * blocks[2]
     hp_host, keys_host = _hp_of(members)
     hp = sharding.shard_members(sharding.pad_members(hp_host, k_padded), mesh)
     keys = sharding.shard_members(sharding.pad_members(keys_host, k_padded), mesh)
@@ -147,8 +206,9 @@ def sweep(fitter: Fitter, inputs, targets, members: Sequence[Mapping[str, Any]],
         targets = sharding.replicate(np.asarray(targets), mesh)
 
     show = _progress_enabled(progress)
-    per_step = show and jax.device_count() == 1   # one callback per step; sharded programs tick per chunk
-    init, run = _compiled(fitter, member_targets, per_step)
+    # one callback per step (a block's step advances the bar by 1/blocks); sharded programs tick per chunk
+    per_step = show and jax.device_count() == 1
+    init, run = _compiled(fitter, member_targets, per_step, blocks)
     state = init(keys, hp, inputs)
     history = {"loss": np.full((k_padded, steps), np.nan, np.float32)}
     done = 0
@@ -194,6 +254,8 @@ def sweep(fitter: Fitter, inputs, targets, members: Sequence[Mapping[str, Any]],
                 bar.set_postfix(loss=f"{finite.mean():.3g}", psnr=f"{-10 * np.log10(max(finite.mean(), 1e-30)):.2f}")
             if not per_step:
                 bar.update(n)
+            elif getattr(bar, "n", done) != done:   # blocked programs tick in fractions of a step: settle the rounding
+                bar.update(done - bar.n)
             if ckpt is not None and (done % every == 0 or done == steps):
                 ckpt.save(done, {"state": state, "history": history}, meta)
     finally:
