@@ -5,7 +5,7 @@ BIN     := $(VENV)/bin
 PROFILE ?= quick
 STAMP   := $(VENV)/.installed
 
-.PHONY: setup test test-all demo bench exp-all exp-kodak-gpu clean
+.PHONY: setup test test-all demo bench bench-gpu exp-all exp-kodak-gpu clean
 
 setup: $(STAMP)
 
@@ -28,6 +28,10 @@ demo: setup
 bench: setup
 	$(BIN)/pip install --quiet torch==2.13.0
 	MPLBACKEND=Agg $(BIN)/python -m benchmarks.run $(BENCH_ARGS)
+
+# One GPU (e.g. an H200 with jax+CUDA and torch, no network): step vs torch CUDA, TF32, K=5000 fields, Kodak time
+bench-gpu:
+	bash benchmarks/gpu.sh $(DATA)
 
 # Reproductions: make exp-kodak PROFILE=quick|official|paper|cpu (profiles: spectral_inr/protocols; data: $$SPECTRAL_INR_DATA, else ../shared/data)
 DATA ?= $(or $(SPECTRAL_INR_DATA),$(abspath ../shared/data))

@@ -95,27 +95,36 @@ class TorchStep:
 
     ``clamp`` is a list of ``(parameter, bound)`` with ``bound`` broadcastable to the
     parameter; each is projected with ``param.clamp_(-bound, bound)``.
+
+    ``compile=True`` is what a user after speed does: ``torch.compile`` (inductor) of the
+    network's forward and backward, and of ``optimizer.step`` (PyTorch's recipe for
+    compiled optimizers); the clamp stays eager.
     """
 
-    def __init__(self, model, x, y, lr, clamp=()):
+    def __init__(self, model, x, y, lr, clamp=(), compile=False, device="cpu"):
         torch = _torch()
         self.torch = torch
-        self.model = model
-        self.x = _tensor(x)
-        self.y = _tensor(y)
+        self.device = device
+        model.to(device)   # in place: the clamp pairs keep pointing at the same parameters
+        self.x = _tensor(x).to(device)
+        self.y = _tensor(y).to(device)
         self.opt = torch.optim.Adam(model.parameters(), lr=lr)
-        self.clamp = list(clamp)
+        self.clamp = [(p, b.to(device) if hasattr(b, "to") else b) for p, b in clamp]
+        self.model = torch.compile(model) if compile else model
+        self.opt_step = torch.compile(self.opt.step) if compile else self.opt.step
 
     def __call__(self) -> float:
         torch = self.torch
         self.opt.zero_grad(set_to_none=True)
         loss = torch.mean((self.model(self.x) - self.y) ** 2)
         loss.backward()
-        self.opt.step()
+        self.opt_step()
         if self.clamp:
             with torch.no_grad():
                 for p, bound in self.clamp:
                     p.clamp_(-bound, bound)
+        if self.device != "cpu":
+            torch.cuda.synchronize()   # the timer measures finished work, as block_until_ready does for JAX
         return loss.detach()
 
 
@@ -136,6 +145,14 @@ def tuner_clamp(model, jax_groups, c_low=1.0, c_high=0.6, c_deep=1.0, omega_g=30
         bound_t = torch.from_numpy(np.ascontiguousarray(np.atleast_2d(bound).T if bound.ndim else bound))
         pairs.append((model.linears[idx].weight, bound_t))
     return pairs
+
+
+def device() -> str:
+    """``"cuda"`` when JAX runs on a GPU and torch sees one (the peer runs where we do), else ``"cpu"``."""
+    import jax  # noqa: PLC0415
+
+    torch = _torch()
+    return "cuda" if jax.default_backend() == "gpu" and torch.cuda.is_available() else "cpu"
 
 
 def versions() -> dict:

@@ -139,4 +139,55 @@ def test_targets(report):
     t = report["targets"]
     assert "roofline_ge_0.5" in t
     assert any(k.startswith("sweep") for k in t)
-    assert ("jax_step_le_0.5x_torch" in t) == HAS_TORCH
+    assert ("jax_step_le_0.5x_torch_eager" in t) == HAS_TORCH
+    assert "many_fields_ge_5x_sequential_at_K256" not in t   # the quick run has no K=256
+
+
+def test_many_fields(report):
+    many = report["many_fields"]
+    seq = many["sequential"]
+    assert seq["fits"] == 2 and _positive(seq["fields_per_s"])
+    modes = {r["mode"] for r in many["rows"]}
+    cores = report["environment"]["cpu_count"]
+    assert {"one vmap", "blocks"} <= modes and (f"devices={cores}" in modes) == (cores > 1)
+    for r in many["rows"]:
+        g, b, m = r["blocks"]
+        assert g * b * m >= r["K"] and (g, b, m) != (0, 0, 0)
+        for key in ("wall_s", "fields_per_s", "ratio_vs_sequential", "program_bytes", "bytes_per_field"):
+            assert _positive(r[key]), (r["mode"], key, r[key])
+    # one vmap keeps every member's activations at once: more bytes than the blocked program at the same K
+    by = {(r["mode"], r["K"]): r for r in many["rows"]}
+    assert by[("one vmap", 8)]["program_bytes"] > by[("blocks", 8)]["program_bytes"]
+    assert all(k is None or k > 0 for k in many["largest_k_in_8gib"].values())
+    assert "## Many small fields" in report["_md"]
+
+
+def test_scaling(report):
+    sc = report["scaling"]
+    assert [r["pixels"] for r in sc["pixels"]] == [256, 1024] and [r["width"] for r in sc["width"]] == [16, 32]
+    for r in sc["pixels"] + sc["width"]:
+        assert _positive(r["median_ms"]) and _positive(r["compiled_bytes"]) and _positive(r["estimated_bytes"])
+    # 4× the pixels: the compiled program and the shape estimate both grow (per-sample activations)
+    a, b = sc["pixels"]
+    assert b["compiled_bytes"] > 2 * a["compiled_bytes"] and b["estimated_bytes"] == 4 * a["estimated_bytes"]
+    assert all(math.isfinite(v) for v in sc["exponents"].values())
+    assert "## How cost grows" in report["_md"]
+
+
+@pytest.mark.slow
+def test_gpu_script_runs_at_tiny_sizes_on_the_cpu(tmp_path):
+    """``benchmarks/gpu.sh`` without a GPU: every step at tiny sizes (the check before an H200 is at hand)."""
+    shared = ROOT.parent / "shared" / "data"
+    env = {**os.environ, "PYTHON": sys.executable, "OUT": str(tmp_path), "JAX_PLATFORMS": "cpu",
+           "XLA_FLAGS": "--xla_backend_optimization_level=0"}
+    proc = subprocess.run(["bash", str(ROOT / "benchmarks" / "gpu.sh")] + ([str(shared)] if shared.exists() else []),
+                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=1200)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert "tiny sizes on the CPU" in proc.stdout and "gpu.sh done" in proc.stdout
+    bench = json.loads((tmp_path / "bench-cpu-quick.json").read_text())
+    assert bench["errors"] == [] and bench["many_fields"]["rows"]
+    prec = json.loads((tmp_path / "precision-cpu.json").read_text())
+    assert [r["precision"] for r in prec["rows"]] == ["highest", "tensorfloat32"]
+    assert all(_positive(r["step_ms"]) and math.isfinite(r["psnr_db"]) for r in prec["rows"])
+    if (shared / "kodak").exists():
+        assert "probe: 5 epochs" in proc.stdout and (tmp_path / "kodak-smoke-5ep.json").exists()

@@ -199,6 +199,25 @@ def test_full_batch_too_big_for_memory_is_one_line_naming_batch_size(work, tmp_p
     assert status == 0, err
 
 
+def test_batch_size_auto_picks_full_batch_or_the_largest_power_of_two_that_fits(work, tmp_path, capsys,
+                                                                                 monkeypatch):
+    from spectral_inr.cli.commands import _auto_batch_size
+    from spectral_inr.train import Fitter, memory
+    coords = np.zeros((4096, 2), np.float32)
+    f = Fitter(lambda hp: models.Siren(3, width=8, depth=1))
+    per_sample = memory.step_bytes(f.model_fn({}), 1, 2)
+    monkeypatch.setattr(memory, "available_bytes", lambda: 10 ** 12)
+    assert _auto_batch_size(f, [{"seed": 0}], coords) is None                 # fits: full batch
+    monkeypatch.setattr(memory, "available_bytes", lambda: int(per_sample * 1000 / memory.WARN_FRACTION))
+    assert _auto_batch_size(f, [{"seed": 0}], coords) == 512                   # 512 ≤ 1000 samples < 1024
+    assert _auto_batch_size(f, [{"seed": 0}, {"seed": 1}], coords) == 256      # two members share the budget
+    status, _, err = _main(["fit", work / "img.png", "--steps", "2", "--batch-size", "auto", "--width", "8",
+                            "--depth", "1", "--out", tmp_path / "a"], capsys)
+    assert status == 0 and "--batch-size auto:" in err, err
+    status, _, err = _main(["fit", work / "img.png", "--batch-size", "big", "--out", tmp_path / "b"], capsys)
+    assert status != 0 and "--batch-size must be an integer" in err
+
+
 def test_memory_estimate_matches_the_activation_count():
     from spectral_inr.train import memory
     siren = models.Siren(3, width=256, depth=3)

@@ -1,6 +1,7 @@
 """``fit``, ``sweep`` and ``demo``: load, build, check, train, evaluate, write."""
 from __future__ import annotations
 
+import sys
 import warnings
 from pathlib import Path
 
@@ -31,6 +32,19 @@ def _check_memory(fitter, members, coords, batch_size) -> None:
                       f"{avail / 2**30:.1f} GiB available; --batch-size makes it smaller", UserWarning)
 
 
+def _auto_batch_size(fitter, members, coords):
+    """``--batch-size auto``: ``None`` (full batch) when it needs under ``WARN_FRACTION`` of the available
+    memory, else the largest power of two that does (from the shapes, :mod:`spectral_inr.train.memory`)."""
+    from spectral_inr.train import memory
+
+    avail = memory.available_bytes()
+    hp = {k: float(v) for k, v in members[0].items() if k != "seed"}
+    per_sample = memory.step_bytes(fitter.model_fn(hp), 1, coords.shape[1], len(members))
+    if avail is None or per_sample * coords.shape[0] <= memory.WARN_FRACTION * avail:
+        return None
+    return memory.largest_batch(per_sample, memory.WARN_FRACTION * avail, coords.shape[0])
+
+
 def _evaluation_params(result):
     """Final parameters, except a diverged member's: its best (finite) ones."""
     import jax
@@ -55,16 +69,25 @@ def run(args, given: set, members_axes: dict, label: str, default_out: Path) -> 
     axes = members_axes(args)   # after --resume has restored the run's flags
     check_applicable(args)
     signal = load_signal(args.signal, resize=args.resize, crop=args.crop, max_samples=args.max_samples)
-    fitter = recipes.fitter(args.model, signal, batch_size=args.batch_size, width=args.width, depth=args.depth,
-                            first_omega0=args.first_omega0, bandlimit=args.bandlimit,
-                            learned_bounds=args.learned_bounds)
+
+    def make_fitter(batch_size):
+        return recipes.fitter(args.model, signal, batch_size=batch_size, width=args.width, depth=args.depth,
+                              first_omega0=args.first_omega0, bandlimit=args.bandlimit,
+                              learned_bounds=args.learned_bounds)
+
     members = grid(seeds=args.seeds, **axes)
     coords, targets = signal.coords(), signal.targets()
     split = None
     if args.test_fraction > 0:
         split = train_test_split(coords.shape[0], args.test_fraction, seed=0)
         coords, targets = coords[split[0]], targets[split[0]]
-    _check_memory(fitter, members, coords, args.batch_size)
+    batch_size = args.batch_size
+    if batch_size == "auto":
+        batch_size = _auto_batch_size(make_fitter(None), members, coords)
+        print(f"--batch-size auto: {'full batch' if batch_size is None else batch_size} "
+              f"({coords.shape[0]:,} samples)", file=sys.stderr)
+    fitter = make_fitter(batch_size)
+    _check_memory(fitter, members, coords, batch_size)
     if replace:   # every input checked: only now remove the run being replaced
         rundir.clear(out)
     try:

@@ -41,6 +41,11 @@ class UsageError(ValueError):
 
 
 # --- argument types ----------------------------------------------------------
+def _batch_size(text):
+    """``--batch-size``: a positive integer or ``auto``."""
+    return "auto" if text.strip().lower() == "auto" else _positive(int, "--batch-size")(text)
+
+
 def _positive(cast, name):
     kind = "an integer" if cast is int else "a number"
 
@@ -143,9 +148,10 @@ def _common(p: argparse.ArgumentParser, sweep: bool, d):
     p.add_argument("--crop", type=_size, default=d(None), help="centre crop H,W before resizing (images)")
     p.add_argument("--max-samples", type=_positive(int, "--max-samples"), default=d(None),
                    help="first N samples (audio)")
-    p.add_argument("--batch-size", type=_positive(int, "--batch-size"), default=d(None),
-                   help="samples per step (default: full batch; a full batch that would not fit in memory "
-                        "is refused before it starts)")
+    p.add_argument("--batch-size", type=_batch_size, default=d(None),
+                   help="samples per step, or 'auto': the full batch when it needs under a quarter of the "
+                        "available memory, else the largest power of two that does (default: full batch; a full "
+                        "batch that would not fit in memory is refused before it starts)")
     p.add_argument("--test-fraction", type=_fraction, default=d(0.0),
                    help="hold out this fraction of pixels/samples (random, seed 0) and report train/test metrics")
     p.add_argument("--chunk", type=_positive(int, "--chunk"), default=d(100),
