@@ -32,6 +32,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     given = given_flags(argv)
     if not args.debug:  # one line per error: keep orbax/absl background logging and warnings off stderr
         logging.getLogger("absl").setLevel(logging.CRITICAL + 1)
+        # orbax's async writers: an unretrieved task exception ("future: <Task finished …>") is logged by asyncio
+        logging.getLogger("asyncio").setLevel(logging.CRITICAL + 1)
         warnings.filterwarnings("ignore", category=RuntimeWarning)
         warnings.showwarning = lambda message, *rest, **kw: print(f"spectral-inr: warning: {message}",
                                                                   file=sys.stderr)
