@@ -34,7 +34,9 @@ import jax
 
 from spectral_inr import models, train
 
-from benchmarks.timing import log, timed
+from benchmarks.timing import compiled_bytes, log, timed
+
+sweep_lib = importlib.import_module("spectral_inr.train.sweep")   # the module (train.sweep is the function)
 
 GIB8 = 8 * 2 ** 30
 WIDTH, DEPTH, SIDE = 32, 3, 28
@@ -71,7 +73,6 @@ def _fitter():
 
 def _program_bytes(fitter, x, y, members, member_block, chunk) -> int:
     """Bytes XLA allocates for one chunk of the sweep's program (arguments, outputs, temporaries)."""
-    sweep_lib = importlib.import_module("spectral_inr.train.sweep")   # the module (train.sweep is the function)
     blocks = sweep_lib.member_blocks(fitter, x, members, max(1, jax.device_count()), member_block)
     k = blocks[0] * blocks[1] * blocks[2]
     init, run = sweep_lib._compiled(fitter, True, False, blocks)
@@ -79,11 +80,7 @@ def _program_bytes(fitter, x, y, members, member_block, chunk) -> int:
     hp = {n: np.resize(v, k) for n, v in hp.items()}
     state = jax.eval_shape(init, np.resize(keys, (k,) + keys.shape[1:]), hp, x)
     ys = jax.ShapeDtypeStruct((k,) + y.shape[1:], y.dtype)
-    mem = run.lower(state, hp, x, ys, chunk).compile().memory_analysis()
-    if mem is None:
-        return 0
-    return int(mem.argument_size_in_bytes + mem.output_size_in_bytes + mem.temp_size_in_bytes
-               - mem.alias_size_in_bytes)
+    return compiled_bytes(run.lower(state, hp, x, ys, chunk).compile())
 
 
 def measure(ks, steps: int, modes, seq_fits: int, data_dir=None) -> dict:
@@ -110,7 +107,7 @@ def measure(ks, steps: int, modes, seq_fits: int, data_dir=None) -> dict:
             train.sweep(fitter, x, ys[:k], members, chunk, member_targets=True, member_block=block, **kw)
             wall = timed(lambda: train.sweep(fitter, x, ys[:k], members, steps, member_targets=True,
                                              member_block=block, **kw))
-            blocks = importlib.import_module("spectral_inr.train.sweep").member_blocks(fitter, x, members, max(1, jax.device_count()), block)
+            blocks = sweep_lib.member_blocks(fitter, x, members, max(1, jax.device_count()), block)
             nbytes = _program_bytes(fitter, x, ys[:k], members, block, chunk)
             rows.append({"mode": mode if jax.device_count() == 1 else f"devices={jax.device_count()}",
                          "K": k, "blocks": list(blocks), "wall_s": wall, "fields_per_s": k / wall,

@@ -23,7 +23,7 @@ import jax.numpy as jnp
 from spectral_inr import models, train
 from spectral_inr.train import memory
 
-from benchmarks.timing import JaxCase, log, time_round_robin, timed
+from benchmarks.timing import JaxCase, compiled_bytes, log, time_round_robin, timed
 from benchmarks.workloads import LR, flax_step, image_batch, matmul_flops, siren_layers
 
 MINIBATCH = 65536
@@ -32,14 +32,6 @@ MINIBATCH = 65536
 def exponent(xs, ts) -> float:
     """``a`` of the least-squares fit ``log t = a log x + c``."""
     return float(np.polyfit(np.log(np.asarray(xs, float)), np.log(np.asarray(ts, float)), 1)[0])
-
-
-def _compiled_bytes(case) -> int:
-    mem = case.compiled.memory_analysis()
-    if mem is None:
-        return 0
-    return int(mem.argument_size_in_bytes + mem.output_size_in_bytes + mem.temp_size_in_bytes
-               - mem.alias_size_in_bytes)
 
 
 def full_batch_point(width: int, side: int, repeats: int) -> dict:
@@ -54,7 +46,7 @@ def full_batch_point(width: int, side: int, repeats: int) -> dict:
     med = statistics.median(t)
     flops = matmul_flops(n, siren_layers(width=width))["total"]
     row = {"width": width, "pixels": n, "batch": n, "median_ms": med * 1e3, "times_ms": [v * 1e3 for v in t],
-           "compile_s": case.compile_s, "compiled_bytes": _compiled_bytes(case),
+           "compile_s": case.compile_s, "compiled_bytes": compiled_bytes(case.compiled),
            "estimated_bytes": memory.step_bytes(model, n, 2), "matmul_gflops": flops / med / 1e9}
     log(f"scaling: W={width} {n} px full batch {row['median_ms']:.1f} ms, "
         f"{row['compiled_bytes'] / 2**30:.2f} GiB (estimate {row['estimated_bytes'] / 2**30:.2f})")

@@ -217,3 +217,12 @@ def timed(fn: Callable[[], Any]) -> float:
     t0 = time.perf_counter()
     jax.block_until_ready(fn())
     return time.perf_counter() - t0
+
+
+def compiled_bytes(compiled) -> int:
+    """Bytes XLA allocates for a compiled program: arguments + outputs + temporaries − aliased (0 if unknown)."""
+    mem = compiled.memory_analysis()
+    if mem is None:
+        return 0
+    return int(mem.argument_size_in_bytes + mem.output_size_in_bytes + mem.temp_size_in_bytes
+               - mem.alias_size_in_bytes)

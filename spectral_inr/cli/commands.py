@@ -11,6 +11,14 @@ from spectral_inr.cli import rundir
 from spectral_inr.cli.parser import DEFAULT_OMEGA0, UsageError, build_parser, check_applicable
 
 
+def _per_sample_bytes(fitter, members, coords) -> int:
+    """Estimated step bytes per sample for all members (:func:`spectral_inr.train.memory.step_bytes`)."""
+    from spectral_inr.train import memory
+
+    hp = {k: float(v) for k, v in members[0].items() if k != "seed"}
+    return memory.step_bytes(fitter.model_fn(hp), 1, coords.shape[1], len(members))
+
+
 def _check_memory(fitter, members, coords, batch_size) -> None:
     """Refuse a full batch that cannot fit in memory (one line naming --batch-size); warn when it is large."""
     from spectral_inr.train import memory
@@ -20,8 +28,7 @@ def _check_memory(fitter, members, coords, batch_size) -> None:
     avail = memory.available_bytes()
     if avail is None:
         return
-    hp = {k: float(v) for k, v in members[0].items() if k != "seed"}
-    per_sample = memory.step_bytes(fitter.model_fn(hp), 1, coords.shape[1], len(members))
+    per_sample = _per_sample_bytes(fitter, members, coords)
     need = per_sample * coords.shape[0]
     if need > memory.PEAK_FRACTION * avail:
         b = memory.largest_batch(per_sample, memory.WARN_FRACTION * avail, coords.shape[0])
@@ -38,8 +45,7 @@ def _auto_batch_size(fitter, members, coords):
     from spectral_inr.train import memory
 
     avail = memory.available_bytes()
-    hp = {k: float(v) for k, v in members[0].items() if k != "seed"}
-    per_sample = memory.step_bytes(fitter.model_fn(hp), 1, coords.shape[1], len(members))
+    per_sample = _per_sample_bytes(fitter, members, coords)
     if avail is None or per_sample * coords.shape[0] <= memory.WARN_FRACTION * avail:
         return None
     return memory.largest_batch(per_sample, memory.WARN_FRACTION * avail, coords.shape[0])

@@ -26,11 +26,6 @@ def default_mesh() -> Optional[Mesh]:
     return None if len(devices) == 1 else Mesh(np.asarray(devices), (AXIS,))
 
 
-def padded_size(k: int, mesh: Optional[Mesh]) -> int:
-    n = 1 if mesh is None else mesh.devices.size
-    return -(-k // n) * n
-
-
 def pad_members(tree, k_padded: int):
     """Repeat the last member along axis 0 up to ``k_padded``."""
 

@@ -79,7 +79,7 @@ def _compiled(fitter: Fitter, member_targets: bool, per_step: bool = False, bloc
         init = jax.jit(jax.vmap(lambda key, h, x: fitter.init(jax.random.wrap_key_data(key), h, x),
                                 in_axes=(0, 0, None)))
         groups, per_group, block = blocks
-        tick = (_tick if per_group == 1 else functools.partial(_tick, 1.0 / per_group)) if per_step else None
+        tick = functools.partial(_tick, 1.0 / per_group) if per_step else None   # a block's step: 1/blocks of a step
         y_axis = 0 if member_targets else None
         one_block = jax.vmap(lambda s, h, x, y, n: fitter.run(s, h, x, y, n, tick=tick),
                              in_axes=(0, 0, None, y_axis, None))
