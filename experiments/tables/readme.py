@@ -164,3 +164,35 @@ def paper_scale(r) -> str:
          "fit's 95 % instead of a separate all-pixel fit (so no train gradient PSNR), one seed"],
     ]
     return table(["run (`results/…`)", "ours", "published", "what differs from the published protocol"], rows)
+
+
+def _ablation(d) -> dict:
+    """``{(activation, factor): test accuracies in %}`` of an MNIST run's ablation."""
+    return {(act, f): 100 * np.asarray(v) for act, res in d["ablation"].items()
+            for f, v in per(res, "test_accuracy", "factor").items()}
+
+
+@generator("mnist-quick-main")
+def mnist_quick_main(r) -> str:
+    d = r["mnist-quick"]
+    acc = 100 * np.asarray(d["main"]["test_accuracy"])
+    return (f"**{acc.mean():.2f} ± {acc.std():.2f} %** test accuracy after {d['config']['epochs']} epochs on "
+            f"{d['train_size'] // 1000}k images")
+
+
+@generator("mnist-quick-ablation")
+def mnist_quick_ablation(r) -> str:
+    a = _ablation(r["mnist-quick"])
+    on, off = max(f for _, f in a), 0.0
+    return (f"harmonic {a[('harmonic', on)].mean():.2f} vs {a[('harmonic', off)].mean():.2f} %, "
+            f"ReLU {a[('relu', on)].mean():.2f} vs {a[('relu', off)].mean():.2f} %")
+
+
+@generator("kodak-cpu-lead")
+def kodak_cpu_lead(r) -> str:
+    m = r["kodak-cpu"]["methods"]
+    cols = [k for k in KODAK_METRICS if m["tuner"][k]]
+    lead = [m["tuner-siren"][k][0] - m["tuner"][k][0] for k in cols]
+    sign = "on every column" if min(lead) > 0 else "not on every column"
+    return (f"{span(lead)} dB {sign} (test {m['tuner-siren']['psnr_test'][0]:.2f} vs "
+            f"{m['tuner']['psnr_test'][0]:.2f} dB)")
