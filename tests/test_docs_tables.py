@@ -60,3 +60,18 @@ def test_figures_are_computed_from_the_files():
     assert "width^1.51" in GENERATORS["bench-exponents"](r)
     # mnist-quick ran in 273 s
     assert "| 4 min 33 s;" in GENERATORS["experiments"](r)
+
+
+def test_many_fields_after_a_rerun_reads_like_against_like(tmp_path):
+    """Once a run stores per-row baselines, the headline divides devices=2 by two sequential processes."""
+    import json  # noqa: PLC0415
+
+    bench = json.loads((ROOT / "results" / "bench-cpu.json").read_text())
+    for row in bench["many_fields"]["rows"]:
+        two = row["mode"] == "devices=2"
+        row["baseline"] = "2 sequential processes at once" if two else "sequential fits in one process"
+        row["ratio_vs_baseline"] = row["ratio_vs_sequential"] / (1.5 if two else 1.0)
+    (tmp_path / "bench-cpu.json").write_text(json.dumps(bench))
+    text = GENERATORS["bench-many-best"](Results(tmp_path))
+    assert text.startswith("**1.44×** as many fields per second as 2 sequential processes at once"), text
+    assert "× its baseline" in GENERATORS["bench-many-fields"](Results(tmp_path))
