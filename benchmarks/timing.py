@@ -17,8 +17,7 @@ import jax.numpy as jnp
 import optax
 
 from spectral_inr import ops
-
-from experiments.common import cpu_model
+from spectral_inr.environment import cpu_model
 
 
 def log(msg: str) -> None:

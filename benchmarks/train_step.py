@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 import statistics
 import time
-import numpy as np
 
 import jax
 import jax.numpy as jnp

@@ -130,13 +130,14 @@ def run(args, given: set, members_axes: dict, label: str, default_out: Path) -> 
 
 
 def _metrics_json(args, signal, result, scores, label) -> dict:
-    import jax
+    from spectral_inr.environment import environment
     from spectral_inr.evaluation import summarize
 
+    env = environment()
     m = {"command": label, "model": args.model, "signal": signal.path, "kind": signal.kind,
          "shape": list(signal.shape), "steps": result.steps, "seconds": round(result.seconds, 3),
          "members": result.members, "diverged": [{"member": i, "step": s} for i, s in result.diverged],
-         "device": jax.devices()[0].device_kind, "jax": jax.__version__}
+         "device": env["device_kind"], "jax": env["jax"], "environment": env}
     for name, values in scores.items():
         if values:
             m[name] = summarize(values)
