@@ -327,7 +327,7 @@ def test_integer_flags_say_integer():
 def test_progress_bar_advances_every_step(monkeypatch):
     import importlib
     from spectral_inr.train import Fitter, grid, sweep
-    sweep_module = importlib.import_module("spectral_inr.train.sweep")
+    progress_module = importlib.import_module("spectral_inr.train.progress")
     updates = []
 
     class Bar:
@@ -343,7 +343,7 @@ def test_progress_bar_advances_every_step(monkeypatch):
         def close(self):
             pass
 
-    monkeypatch.setattr(sweep_module, "tqdm", Bar)
+    monkeypatch.setattr(progress_module, "tqdm", Bar)
     x = np.random.default_rng(0).uniform(-1, 1, (64, 2)).astype(np.float32)
     f = Fitter(lambda hp: models.Siren(1, width=8, depth=1))
     sweep(f, x, np.sin(3 * x[:, :1]), grid(seeds=2, lr=[1e-3]), 25, chunk=10, progress=True)
