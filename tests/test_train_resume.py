@@ -153,6 +153,26 @@ def test_resume_with_a_different_run_raises(uninterrupted, fitter, data, tmp_pat
         run(fitter, data, directory, resume=True, **kwargs)
 
 
+def test_resume_mismatch_is_one_error_naming_each_difference(uninterrupted, fitter, data, tmp_path):
+    """The checkpoint object answers "same run?" once, in the one format the CLI uses too."""
+    directory = _copy_of(uninterrupted, tmp_path)
+    with pytest.raises(CheckpointError) as caught:
+        run(fitter, data, directory, resume=True, steps=250, config={"run": "b"})
+    assert str(caught.value) == (f"checkpoint in {directory} belongs to a different run "
+                                 "(config.run b here, (absent) there; steps 250 here, 200 there); not resuming")
+    assert steps_in(directory) == ["150", "200"]             # nothing written
+
+
+def test_stored_meta_reads_without_touching_the_directory(uninterrupted, tmp_path):
+    from spectral_inr.train import stored_meta
+    directory = _copy_of(uninterrupted, tmp_path)
+    (directory / "300").mkdir()                              # incomplete: a manager would remove it
+    assert stored_meta(directory)["steps"] == STEPS and stored_meta(directory, 150)["chunk"] == CHUNK
+    assert steps_in(directory) == ["150", "200", "300"]
+    with pytest.raises(CheckpointError, match="no complete checkpoint"):
+        stored_meta(tmp_path / "empty")
+
+
 @pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")   # orbax's aborted async reads
 def test_resume_with_a_different_model_raises_checkpoint_error(uninterrupted, data, tmp_path):
     directory = _copy_of(uninterrupted, tmp_path)

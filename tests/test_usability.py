@@ -340,7 +340,7 @@ def test_integer_flags_say_integer():
 def test_progress_bar_advances_every_step(monkeypatch):
     import importlib
     from spectral_inr.train import Fitter, grid, sweep
-    sweep_module = importlib.import_module("spectral_inr.train.sweep")
+    progress_module = importlib.import_module("spectral_inr.train.progress")
     updates = []
 
     class Bar:
@@ -356,7 +356,7 @@ def test_progress_bar_advances_every_step(monkeypatch):
         def close(self):
             pass
 
-    monkeypatch.setattr(sweep_module, "tqdm", Bar)
+    monkeypatch.setattr(progress_module, "tqdm", Bar)
     x = np.random.default_rng(0).uniform(-1, 1, (64, 2)).astype(np.float32)
     f = Fitter(lambda hp: models.Siren(1, width=8, depth=1))
     sweep(f, x, np.sin(3 * x[:, :1]), grid(seeds=2, lr=[1e-3]), 25, chunk=10, progress=True)
@@ -472,3 +472,44 @@ def test_spectrum_of_audio_is_in_hertz_without_dc():
 def test_fit_writes_a_target_prediction_error_figure(work, tmp_path, capsys):
     assert _main(["fit", work / "img.png", "--steps", "5", *TINY, "--out", tmp_path / "c"], capsys)[0] == 0
     assert (tmp_path / "c" / "comparison.png").stat().st_size > 0
+
+
+# --- metric writers: --log tensorboard / wandb (not part of a run's identity) ---------------------------
+def test_log_tensorboard_writes_curves_and_final_metrics(work, tmp_path, capsys):
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+    out = tmp_path / "tb-run"
+    argv = ["sweep", work / "img.png", "--resize", "16,16", "--steps", "20", *TINY, "--lr", "1e-4,1e-3",
+            "--out", out]
+    assert _main([*argv, "--log", "tensorboard"], capsys)[0] == 0
+    events = EventAccumulator(str(out / "tb"))
+    events.Reload()
+    tags = events.Tags()["scalars"]
+    assert {"member_0/loss", "member_1/psnr", "member_1/final/psnr"} <= set(tags)
+    assert [e.step for e in events.Scalars("member_1/loss")] == [10, 20]
+    m = json.loads((out / "metrics.json").read_text())
+    for i in range(2):
+        final = events.Scalars(f"member_{i}/final/psnr")
+        assert [e.step for e in final] == [20] and final[0].value == pytest.approx(m["psnr"]["per_seed"][i], rel=1e-6)
+    # --log is not part of the run: resuming without it is the same run; --overwrite removes tb/
+    assert _main(["sweep", "--resume", "--out", out, "--log", "none"], capsys)[0] == 0
+    assert (out / "tb").is_dir()
+    assert _main([*argv, "--overwrite"], capsys)[0] == 0
+    assert not (out / "tb").exists()
+
+
+def test_log_wandb_without_wandb_is_one_line(work, tmp_path, capsys, monkeypatch):
+    monkeypatch.setitem(sys.modules, "wandb", None)
+    status, _, err = _main(["fit", work / "img.png", "--steps", "10", *TINY, "--log", "wandb",
+                            "--out", tmp_path / "w"], capsys)
+    assert status == 1 and err == "spectral-inr: error: logging to W&B needs the wandb package: pip install wandb\n"
+    assert not (tmp_path / "w").exists()
+
+
+def test_resume_with_other_flags_names_them_in_the_checkpoints_format(work, tmp_path, capsys):
+    out = tmp_path / "r"
+    assert _main(["fit", work / "img.png", "--steps", "10", *TINY, "--out", out], capsys)[0] == 0
+    status, _, err = _main(["fit", "--resume", "--out", out, "--steps", "30", "--width", "16", "--lr", "0.001"],
+                           capsys)
+    assert status == 1 and err == (f"spectral-inr: error: checkpoint in {out / 'checkpoints'} belongs to a different "
+                                   "run (--lr 0.001 here, (unset) there; --steps 30 here, 10 there); not resuming "
+                                   "(drop those flags to continue it as it was, or use another --out)\n")

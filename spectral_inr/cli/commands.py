@@ -65,6 +65,22 @@ def _evaluation_params(result):
     return jax.tree_util.tree_map(pick, result.state.params, result.state.best_params)
 
 
+def _progress(args, out: Path):
+    """The sweep's bar and the ``--log`` writers (TensorBoard in ``out/tb``, W&B files in ``out/wandb``)."""
+    from spectral_inr.train import Progress, TensorBoardWriter, WandbWriter
+
+    writers = []
+    try:
+        for name in getattr(args, "log", ()):
+            writers.append(TensorBoardWriter(out / "tb") if name == "tensorboard" else
+                           WandbWriter(project="spectral_inr", name=out.name, dir=str(out)))
+    except ImportError as e:
+        for w in writers:
+            w.close()
+        raise UsageError(str(e)) from None
+    return Progress(writers=writers, log_every=getattr(args, "log_every", None))
+
+
 def run(args, given: set, members_axes: dict, label: str, default_out: Path) -> dict:
     """Load, build, sweep, evaluate and write; returns the metrics dict."""
     from spectral_inr import evaluation, recipes, report
@@ -101,11 +117,13 @@ def run(args, given: set, members_axes: dict, label: str, default_out: Path) -> 
     try:
         out.mkdir(parents=True, exist_ok=True)
         every = args.chunk * max(1, (args.steps // 10) // args.chunk)
-        result = sweep(fitter, coords, targets, members, args.steps, chunk=args.chunk,
-                       checkpoint_dir=out / "checkpoints", checkpoint_every=every, resume=args.resume,
-                       config=rundir.config_of(args))
-        scores = evaluation.evaluate(fitter, result, signal, split=split, params=_evaluation_params(result))
-        preds = scores.pop("_predictions")
+        with _progress(args, out) as progress:
+            result = sweep(fitter, coords, targets, members, args.steps, chunk=args.chunk,
+                           checkpoint_dir=out / "checkpoints", checkpoint_every=every, resume=args.resume,
+                           config=rundir.config_of(args), progress=progress)
+            scores = evaluation.evaluate(fitter, result, signal, split=split, params=_evaluation_params(result))
+            preds = scores.pop("_predictions")
+            progress.finish(result.steps, scores)
         metrics = _metrics_json(args, signal, result, scores, label)
         report.save_figure(report.plot_curves(result.history["loss"], result.members,
                                               f"{args.model} on {Path(signal.path).name}"), out / "curves.png")

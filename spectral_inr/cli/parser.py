@@ -29,6 +29,18 @@ def _batch_size(text):
     return "auto" if text.strip().lower() == "auto" else _positive(int, "--batch-size")(text)
 
 
+LOGGERS = ("none", "tensorboard", "wandb")
+
+
+def _loggers(text):
+    """``--log``: a comma list of :data:`LOGGERS` → a tuple without ``none``."""
+    names = [t.strip().lower() for t in text.split(",") if t.strip()]
+    bad = [n for n in names if n not in LOGGERS]
+    if bad or not names:
+        raise argparse.ArgumentTypeError(f"--log takes {', '.join(LOGGERS)} (comma-separated), got {text!r}")
+    return tuple(dict.fromkeys(n for n in names if n != "none"))
+
+
 def _positive(cast, name):
     kind = "an integer" if cast is int else "a number"
 
@@ -150,6 +162,11 @@ def _common(p: argparse.ArgumentParser, sweep: bool, d):
                    help="continue the run in --out from its last checkpoint (its flags come from the checkpoint)")
     p.add_argument("--overwrite", action="store_true", default=d(False),
                    help="replace the run already in --out instead of refusing")
+    p.add_argument("--log", type=_loggers, default=d(()),
+                   help="metric writers, comma-separated: tensorboard (event files in OUT/tb/), wandb (needs "
+                        "pip install wandb); per-member loss/PSNR per chunk and the final metrics (default: none)")
+    p.add_argument("--log-every", type=_positive(int, "--log-every"), default=d(None),
+                   help="with --log: write the losses every N steps (default: each chunk's last step)")
     p.add_argument("--debug", action="store_true", default=d(False), help="show tracebacks")
 
 

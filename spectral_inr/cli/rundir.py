@@ -3,8 +3,9 @@
 * No ``--out``: ``runs/<signal>-<model>``, or the first free ``…-2``, ``…-3`` — a re-run of the same
   command starts fresh beside the old run and never fails.
 * ``--out DIR`` that holds a run: refused with one line naming ``--resume`` and ``--overwrite``.
-* ``--resume --out DIR``: the run's flags come from its checkpoint; flags typed again must agree,
-  and the ones that don't are named.
+* ``--resume --out DIR``: the run's flags come from its checkpoint's record
+  (:func:`spectral_inr.train.stored_meta`); flags typed again must agree, and the ones that
+  don't are named in the checkpoint's one format (:func:`spectral_inr.train.checkpoint.differences`).
 * A failure or an interrupt removes the directory only if this run created it *and* it holds no
   complete checkpoint: finished work is never deleted.
 """
@@ -20,8 +21,8 @@ from spectral_inr.cli.parser import UsageError
 
 # what a run writes into its directory (``--overwrite`` removes exactly these)
 OUTPUTS = ("checkpoints", "metrics.json", "curves.png", "spectrum.png", "reconstruction.png", "reconstruction.wav",
-           "comparison.png", "sweep.md", "sweep.json")
-NOT_CONFIG = ("debug", "out", "resume", "overwrite")   # flags that do not define the run
+           "comparison.png", "sweep.md", "sweep.json", "tb", "wandb")
+NOT_CONFIG = ("debug", "out", "resume", "overwrite", "log", "log_every")   # flags that do not define the run
 
 
 def checkpoint_steps(out: Path) -> list[int]:
@@ -82,28 +83,25 @@ def clear(out: Path) -> None:
 
 
 def stored_config(out: Path) -> dict:
-    from spectral_inr.train import SweepCheckpointer
+    """The flags stored with the run's latest checkpoint."""
+    from spectral_inr.train import stored_meta
 
-    ckpt = SweepCheckpointer(out / "checkpoints")
-    try:
-        return ckpt.restore_meta(ckpt.latest_step()).get("config", {})
-    finally:
-        ckpt.close()
+    return stored_meta(out / "checkpoints").get("config", {})
 
 
 def adopt_stored_config(args, given: set, out: Path) -> None:
     """Copy the checkpoint's flags into ``args``; a typed flag that differs is an error naming it."""
+    from spectral_inr.train.checkpoint import differences, different_run
+
     stored = stored_config(out)
     if stored.get("command", args.command) != args.command:
         raise UsageError(f"{out} holds a {stored['command']} run: resume it with "
                          f"spectral-inr {stored['command']} --resume --out {out}")
-    current = config_of(args)
-    differ = [k for k in sorted(given) if k in stored and k not in NOT_CONFIG and current.get(k) != stored[k]]
+    typed = {k: v for k, v in config_of(args).items() if k in given and k in stored}
+    differ = differences(typed, {k: stored[k] for k in typed}, name=lambda k: "--" + k.replace("_", "-"))
     if differ:
-        what = "; ".join(f"--{k.replace('_', '-')} {_show(current.get(k))} here, {_show(stored[k])} there"
-                         for k in differ)
-        raise UsageError(f"checkpoint in {out / 'checkpoints'} belongs to a different run ({what}); not resuming "
-                         "(drop those flags to continue it as it was, or use another --out)")
+        raise different_run(out / "checkpoints", differ,
+                            " (drop those flags to continue it as it was, or use another --out)")
     for k, v in stored.items():
         if k in vars(args) and k not in NOT_CONFIG:
             setattr(args, k, _restore(k, v))
@@ -113,10 +111,6 @@ def _restore(key: str, value):
     if value is not None and key in ("resize", "crop"):
         return tuple(value)
     return value
-
-
-def _show(v) -> str:
-    return "(unset)" if v is None else (",".join(f"{x:g}" for x in v) if isinstance(v, list) else str(v))
 
 
 def cleanup_after_failure(out: Path, created: bool) -> None:

@@ -6,13 +6,19 @@ so a checkpoint interrupted mid-write is never listed: ``latest_step`` is the
 last *complete* one.  Each member's best parameters live in the state
 (``best_params``/``best_loss``), so "keep the best" holds per member even in a
 sweep; the manager keeps the ``keep`` most recent checkpoints for resuming.
+
+"Is this the same run?" is answered here only: :meth:`SweepCheckpointer.resume`
+compares the stored record with this run's and raises one :class:`CheckpointError`
+listing what differs (:func:`differences`, the one format also used by the CLI);
+:func:`stored_meta` reads a record without opening a manager.
 """
 from __future__ import annotations
 
+import json
 import os
 import shutil
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any, Callable, Mapping, Optional
 
 import jax
 import orbax.checkpoint as ocp
@@ -34,6 +40,53 @@ def complete_steps(directory) -> list[int]:
                   if d.is_dir() and d.name.isdigit() and (d / COMMIT_MARKER).exists())
 
 
+def stored_meta(directory, step: Optional[int] = None) -> dict:
+    """The JSON record saved with ``step`` (default: the latest complete one) in ``directory``;
+    reads only, without a manager (no folder is created or cleaned)."""
+    directory = Path(directory)
+    step = (complete_steps(directory) or [None])[-1] if step is None else step
+    if step is None:
+        raise CheckpointError(f"no complete checkpoint in {directory}")
+    try:
+        with ocp.Checkpointer(ocp.JsonCheckpointHandler()) as reader:
+            return reader.restore(directory / str(step) / "meta")
+    except (ValueError, KeyError, OSError) as e:
+        raise CheckpointError(f"checkpoint {step} in {directory} is unreadable: {_first_line(e)}") from None
+
+
+def differences(here: Mapping, stored: Mapping, name: Callable[[str], str] = str, prefix: str = "") -> list[str]:
+    """``["steps 70 here, 60 there", …]``: every key whose value differs between this run's
+    record and the stored one (nested dicts as ``config.width``); ``name`` renders a key
+    (the CLI: ``--steps``)."""
+    out = []
+    for k in sorted(set(here) | set(stored)):
+        a, b = here.get(k, _ABSENT), stored.get(k, _ABSENT)
+        if isinstance(a, Mapping) and isinstance(b, Mapping):
+            out += differences(a, b, name, f"{prefix}{k}.")
+        elif a != b:
+            out.append(f"{name(prefix + k)} {_show(a)} here, {_show(b)} there")
+    return out
+
+
+def different_run(directory, differing: list[str], advice: str = "") -> CheckpointError:
+    """The one error for a checkpoint written by another run: ``differing`` from :func:`differences`."""
+    return CheckpointError(f"checkpoint in {directory} belongs to a different run ({'; '.join(differing)}); "
+                           f"not resuming{advice}")
+
+
+_ABSENT = object()
+
+
+def _show(v) -> str:
+    if v is _ABSENT or v is None:
+        return "(absent)" if v is _ABSENT else "(unset)"
+    if isinstance(v, list) and v and all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in v):
+        text = ",".join(f"{x:g}" for x in v)
+    else:
+        text = v if isinstance(v, str) else json.dumps(v)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
 class SweepCheckpointer:
     """``CheckpointManager`` over complete checkpoints only.
 
@@ -43,7 +96,8 @@ class SweepCheckpointer:
     """
 
     def __init__(self, directory, keep: int = 2):
-        self.directory = Path(directory).resolve()
+        self.given = Path(directory)   # as the caller wrote it (messages)
+        self.directory = self.given.resolve()
         try:
             self.directory.mkdir(parents=True, exist_ok=True)
         except OSError as e:
@@ -87,6 +141,18 @@ class SweepCheckpointer:
             raise CheckpointError(f"checkpoint {step} in {self.directory} does not match this run's model/state: "
                                   f"{_first_line(e)}") from None
         return restored["state"]
+
+    def resume(self, meta: dict, template: Any) -> tuple[int, Any]:
+        """``(step, tree)`` of the latest checkpoint, shaped like ``template``, if it
+        was written by the run ``meta`` describes; else one :func:`different_run` error."""
+        step = self.latest_step()
+        if step is None:
+            raise CheckpointError(f"no checkpoint in {self.given} to resume from")
+        here = json.loads(json.dumps(meta))
+        stored = self.restore_meta(step)
+        if here != stored:
+            raise different_run(self.given, differences(here, stored))
+        return step, self.restore(step, template)
 
     def close(self) -> None:
         self.manager.close()

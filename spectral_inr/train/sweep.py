@@ -3,28 +3,28 @@
 ``sweep`` stacks K members (seeds × hyper-parameters), ``jax.vmap``s
 :meth:`Fitter.init` and :meth:`Fitter.run` over them, compiles once, and runs
 ``steps`` steps in ``lax.scan`` chunks of ``chunk`` steps; between chunks it
-writes checkpoints; the progress bar advances every step (a host callback from
-the compiled program, only when the bar is shown).  ``fit`` is a sweep of one.
+writes checkpoints (resuming is :meth:`SweepCheckpointer.resume`); a
+:class:`~spectral_inr.train.progress.Progress` shows the bar, advanced every
+step by a host callback from the compiled program (only when the bar is shown),
+and feeds the metric writers per chunk.  ``fit`` is a sweep of one.
 """
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import functools
-import json
-import os
-import sys
 import time
 import weakref
-from typing import Any, Mapping, Optional, Sequence
+from typing import Any, Mapping, Optional, Sequence, Union
 
 import jax
 import numpy as np
-from tqdm.auto import tqdm
 
 from spectral_inr.train import members as members_lib
 from spectral_inr.train import sharding
 from spectral_inr.train.checkpoint import CheckpointError, SweepCheckpointer
 from spectral_inr.train.fitter import Fitter
+from spectral_inr.train.progress import Progress, Ticks
 from spectral_inr.train.state import TrainState
 
 
@@ -47,22 +47,12 @@ class SweepResult:
         return jax.tree_util.tree_map(lambda x: x[i], self.state)
 
 
-def _progress_enabled(progress: Optional[bool]) -> bool:
-    if progress is not None:
-        return progress
-    return sys.stderr.isatty() and not os.environ.get("CI")
-
-
 _COMPILED: "weakref.WeakKeyDictionary[Fitter, dict]" = weakref.WeakKeyDictionary()
 
 
-_BAR: list = [None]   # the progress bar of the running sweep, advanced once per step by the compiled program
-
-
-def _tick(fraction: float = 1.0):
-    bar = _BAR[0]
-    if bar is not None:
-        bar.update(fraction)
+def _ticks(fitter: Fitter) -> Ticks:
+    """Where ``fitter``'s compiled programs send their per-step ticks (see :mod:`progress`)."""
+    return _COMPILED.setdefault(fitter, {}).setdefault("ticks", Ticks())
 
 
 def _compiled(fitter: Fitter, member_targets: bool, per_step: bool = False, blocks: tuple = (1, 1, 1)):
@@ -79,7 +69,7 @@ def _compiled(fitter: Fitter, member_targets: bool, per_step: bool = False, bloc
         init = jax.jit(jax.vmap(lambda key, h, x: fitter.init(jax.random.wrap_key_data(key), h, x),
                                 in_axes=(0, 0, None)))
         groups, per_group, block = blocks
-        tick = functools.partial(_tick, 1.0 / per_group) if per_step else None   # a block's step: 1/blocks of a step
+        tick = functools.partial(_ticks(fitter), 1.0 / per_group) if per_step else None   # a block's step: 1/blocks
         y_axis = 0 if member_targets else None
         one_block = jax.vmap(lambda s, h, x, y, n: fitter.run(s, h, x, y, n, tick=tick),
                              in_axes=(0, 0, None, y_axis, None))
@@ -135,23 +125,6 @@ def member_blocks(fitter: Fitter, inputs, members: Sequence[Mapping[str, Any]], 
     return groups, count, -(-per_group // count)
 
 
-def _differences(meta: dict, stored: dict, prefix: str = "") -> list[str]:
-    """``["steps: 70 here, 60 in the checkpoint", …]`` — what makes two runs' records differ."""
-    out = []
-    for k in sorted(set(meta) | set(stored)):
-        a, b = meta.get(k, "(absent)"), stored.get(k, "(absent)")
-        if isinstance(a, dict) and isinstance(b, dict):
-            out += _differences(a, b, f"{prefix}{k}.")
-        elif a != b:
-            out.append(f"{prefix}{k}: {_short(a)} here, {_short(b)} in the checkpoint")
-    return out
-
-
-def _short(v) -> str:
-    text = json.dumps(v)
-    return text if len(text) <= 60 else text[:57] + "..."
-
-
 def _hp_of(members: Sequence[Mapping[str, Any]]):
     stacked = members_lib.stack(members)
     seeds = stacked.pop("seed", np.zeros(len(members), np.int64))
@@ -159,9 +132,72 @@ def _hp_of(members: Sequence[Mapping[str, Any]]):
     return stacked, keys
 
 
+@dataclasses.dataclass
+class _Placed:
+    """The members' data on the devices: padded to ``blocks``' size, sharded or replicated."""
+
+    k: int                 # members before padding
+    blocks: tuple          # (groups, blocks_per_group, block), see member_blocks
+    hp: Any
+    keys: Any
+    inputs: Any
+    targets: Any
+
+    @property
+    def size(self) -> int:
+        """Members after padding."""
+        return self.blocks[0] * self.blocks[1] * self.blocks[2]
+
+
+def _place(fitter: Fitter, inputs, targets, members: list, mesh, member_targets: bool, member_block) -> _Placed:
+    """Pad the member axis to whole blocks and shard it over ``mesh`` (inputs are replicated)."""
+    k = len(members)
+    groups = 1 if mesh is None else mesh.devices.size
+    blocks = member_blocks(fitter, inputs, members, groups, member_block)
+    k_padded = blocks[0] * blocks[1] * blocks[2]
+    pad_shard = lambda a: sharding.shard_members(sharding.pad_members(a, k_padded), mesh)
+    hp_host, keys_host = _hp_of(members)
+    if member_targets:
+        if np.shape(targets)[0] != k:
+            raise ValueError(f"member_targets: targets has {np.shape(targets)[0]} signals for {k} members")
+        targets = pad_shard(np.asarray(targets))
+    else:
+        targets = sharding.replicate(np.asarray(targets), mesh)
+    return _Placed(k, blocks, pad_shard(hp_host), pad_shard(keys_host), sharding.replicate(np.asarray(inputs), mesh),
+                   targets)
+
+
+def _start_or_resume(ckpt: Optional[SweepCheckpointer], resume: bool, meta: dict, state, history):
+    """``(done, state, history)``: fresh, or restored from the checkpoint of this same run."""
+    if ckpt is None or ckpt.latest_step() is None:
+        return 0, state, history
+    if not resume:
+        raise CheckpointError(f"{ckpt.given} already holds checkpoints (step {ckpt.latest_step()}); "
+                              "resume from them or use an empty directory")
+    step, restored = ckpt.resume(meta, {"state": state, "history": history})
+    return int(step), restored["state"], {k: np.asarray(v) for k, v in restored["history"].items()}
+
+
+def _train(run, placed: _Placed, state, history: dict, done: int, steps: int, chunk: int, every: int,
+           ckpt: Optional[SweepCheckpointer], meta: dict, progress: Progress, per_step: bool):
+    """The host loop: a compiled chunk, its losses into ``history`` and ``progress``, a checkpoint every ``every``."""
+    while done < steps:
+        n = min(chunk, steps - done)
+        state, metrics = run(state, placed.hp, placed.inputs, placed.targets, n)
+        loss = np.asarray(sharding.to_host(metrics["loss"]))
+        if per_step:
+            jax.effects_barrier()   # every tick of the chunk has reached the bar
+        history["loss"][:, done:done + n] = loss
+        done += n
+        progress.chunk(done, loss[:placed.k])
+        if ckpt is not None and (done % every == 0 or done == steps):
+            ckpt.save(done, {"state": state, "history": history}, meta)
+    return state, history
+
+
 def sweep(fitter: Fitter, inputs, targets, members: Sequence[Mapping[str, Any]], steps: int, *,
           chunk: int = 100, checkpoint_dir=None, checkpoint_every: Optional[int] = None, resume: bool = False,
-          mesh="auto", progress: Optional[bool] = None, config: Optional[dict] = None,
+          mesh="auto", progress: Union[Progress, bool, None] = None, config: Optional[dict] = None,
           member_targets: bool = False, member_block="auto") -> SweepResult:
     """Train every member for ``steps`` steps as one compiled program.
 
@@ -175,10 +211,14 @@ def sweep(fitter: Fitter, inputs, targets, members: Sequence[Mapping[str, Any]],
       chunk: steps per ``lax.scan`` call (progress and checkpoint granularity).
       checkpoint_dir, checkpoint_every: save every ``checkpoint_every`` steps
         (a multiple of ``chunk``; default: every chunk) with orbax.
-      resume: continue from the last complete checkpoint in ``checkpoint_dir``.
+      resume: continue from the last complete checkpoint in ``checkpoint_dir``
+        (:meth:`SweepCheckpointer.resume`: it must be this same run).
       mesh: ``"auto"`` shards the member axis over all devices when there are
         several; ``None`` disables sharding; or a ``jax.sharding.Mesh`` with an
         axis named ``"sweep"``.
+      progress: a :class:`Progress` (bar + metric writers; the caller closes
+        it), or show a bar: ``True``/``False``, ``None`` when stderr is a
+        terminal outside CI.
       member_targets: ``targets`` has a leading member axis (``(K, N, C)``): each
         member fits its own signal on the shared ``inputs`` — signals become a
         vmap axis too (e.g. all Kodak images × seeds in one program).
@@ -188,82 +228,36 @@ def sweep(fitter: Fitter, inputs, targets, members: Sequence[Mapping[str, Any]],
     """
     if steps <= 0 or chunk <= 0:
         raise ValueError(f"steps and chunk must be positive, got {steps}, {chunk}")
-    members = [dict(m) for m in members]
-    k = len(members)
-    mesh = sharding.default_mesh() if mesh == "auto" else mesh
-    groups = 1 if mesh is None else mesh.devices.size
-    blocks = member_blocks(fitter, inputs, members, groups, member_block)
-    k_padded = blocks[0] * blocks[1] * blocks[2]
-    hp_host, keys_host = _hp_of(members)
-    hp = sharding.shard_members(sharding.pad_members(hp_host, k_padded), mesh)
-    keys = sharding.shard_members(sharding.pad_members(keys_host, k_padded), mesh)
-    inputs = sharding.replicate(np.asarray(inputs), mesh)
-    if member_targets:
-        if np.shape(targets)[0] != k:
-            raise ValueError(f"member_targets: targets has {np.shape(targets)[0]} signals for {k} members")
-        targets = sharding.shard_members(sharding.pad_members(np.asarray(targets), k_padded), mesh)
-    else:
-        targets = sharding.replicate(np.asarray(targets), mesh)
-
-    show = _progress_enabled(progress)
-    # one callback per step (a block's step advances the bar by 1/blocks); sharded programs tick per chunk
-    per_step = show and jax.device_count() == 1
-    init, run = _compiled(fitter, member_targets, per_step, blocks)
-    state = init(keys, hp, inputs)
-    history = {"loss": np.full((k_padded, steps), np.nan, np.float32)}
-    done = 0
-
     every = checkpoint_every or chunk
     if every % chunk:
         raise ValueError(f"checkpoint_every ({every}) must be a multiple of chunk ({chunk})")
-    shapes = jax.tree_util.tree_map(lambda x: list(x.shape[1:]), state.params)
-    meta = {"members": members, "steps": steps, "chunk": chunk, "config": config or {},
-            "member_targets": member_targets, "param_shapes": shapes}
-    ckpt = SweepCheckpointer(checkpoint_dir) if checkpoint_dir is not None else None
-    if ckpt is not None and ckpt.latest_step() is not None:
-        if not resume:
-            ckpt.close()
-            raise CheckpointError(f"{checkpoint_dir} already holds checkpoints (step {ckpt.latest_step()}); "
-                                  "resume from them or use an empty directory")
-        step = ckpt.latest_step()
-        stored = ckpt.restore_meta(step)
-        if json.loads(json.dumps(meta)) != stored:
-            ckpt.close()
-            diff = _differences(json.loads(json.dumps(meta)), stored)
-            raise CheckpointError(f"checkpoint in {checkpoint_dir} belongs to a different run ({'; '.join(diff)}); "
-                                  "not resuming")
-        restored = ckpt.restore(step, {"state": state, "history": history})
-        state, history = restored["state"], {k_: np.asarray(v) for k_, v in restored["history"].items()}
-        done = int(step)
-
-    start = time.perf_counter()
-    bar = tqdm(total=steps, initial=done, disable=not show, desc="fit", unit="step")
-    _BAR[0] = bar if per_step else None
-    try:
-        while done < steps:
-            n = min(chunk, steps - done)
-            state, metrics = run(state, hp, inputs, targets, n)
-            loss = np.asarray(sharding.to_host(metrics["loss"]))
-            if per_step:
-                jax.effects_barrier()   # every tick of the chunk has reached the bar
-            history["loss"][:, done:done + n] = loss
-            done += n
-            last = loss[:k, -1]
-            finite = last[np.isfinite(last)]
-            if finite.size:
-                bar.set_postfix(loss=f"{finite.mean():.3g}", psnr=f"{-10 * np.log10(max(finite.mean(), 1e-30)):.2f}")
-            if not per_step:
-                bar.update(n)
-            elif getattr(bar, "n", done) != done:   # blocked programs tick in fractions of a step: settle the rounding
-                bar.update(done - bar.n)
-            if ckpt is not None and (done % every == 0 or done == steps):
-                ckpt.save(done, {"state": state, "history": history}, meta)
-    finally:
-        _BAR[0] = None
-        bar.close()
+    members = [dict(m) for m in members]
+    placed = _place(fitter, inputs, targets, members, sharding.default_mesh() if mesh == "auto" else mesh,
+                    member_targets, member_block)
+    with contextlib.ExitStack() as cleanup:
+        if not isinstance(progress, Progress):
+            progress = Progress(show=progress)
+            cleanup.callback(progress.close)
+        # one callback per step (a block's step advances the bar by 1/blocks); sharded programs tick per chunk
+        per_step = progress.show and jax.device_count() == 1 and _ticks(fitter).attach(progress)
+        if per_step:
+            cleanup.callback(_ticks(fitter).detach)
+        init, run = _compiled(fitter, member_targets, per_step, placed.blocks)
+        state = init(placed.keys, placed.hp, placed.inputs)
+        history = {"loss": np.full((placed.size, steps), np.nan, np.float32)}
+        shapes = jax.tree_util.tree_map(lambda x: list(x.shape[1:]), state.params)
+        meta = {"members": members, "steps": steps, "chunk": chunk, "config": config or {},
+                "member_targets": member_targets, "param_shapes": shapes}
+        ckpt = SweepCheckpointer(checkpoint_dir) if checkpoint_dir is not None else None
         if ckpt is not None:
-            ckpt.close()
+            cleanup.callback(ckpt.close)
+        done, state, history = _start_or_resume(ckpt, resume, meta, state, history)
+        start = time.perf_counter()
+        progress.start(steps, done, members, config)
+        cleanup.callback(progress.stop)
+        state, history = _train(run, placed, state, history, done, steps, chunk, every, ckpt, meta, progress, per_step)
     seconds = time.perf_counter() - start
+    k = placed.k
     state_host = jax.tree_util.tree_map(lambda x: np.asarray(x)[:k], sharding.to_host(state))
     return SweepResult(members, state_host, {n_: h[:k] for n_, h in history.items()}, seconds, steps)
 
