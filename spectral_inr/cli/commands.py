@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 
 from spectral_inr.cli import rundir
-from spectral_inr.cli.parser import build_parser, check_applicable
+from spectral_inr.cli.parser import UsageError, build_parser, check_applicable
 from spectral_inr.protocols.cli import OMEGA0, SIGNAL_MODELS
 
 
