@@ -39,6 +39,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
                                                                   file=sys.stderr)
         # a failed checkpoint write can also fail in orbax's writer threads; the main thread reports it
         threading.excepthook = lambda hook_args: None
+        # … and their event loops, finalised at exit after a failed write, report "Event loop is closed"
+        # through the unraisable-exception hook ("Exception ignored in: …"): the error line stays the last
+        sys.unraisablehook = lambda unraisable: None
     if args.command != "demo" and args.signal is not None and not Path(args.signal).exists():
         # cheap early check, before importing JAX
         print(f"spectral-inr: error: {args.signal}: no such file", file=sys.stderr)
