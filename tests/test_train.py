@@ -18,8 +18,6 @@ compilation cache (module fixture) to keep the file fast.
 """
 from __future__ import annotations
 
-import os
-import sys
 
 import jax
 import jax.numpy as jnp
@@ -33,7 +31,6 @@ from spectral_inr.models import learned_bounds, learned_bounds_penalty
 from spectral_inr.optim import harmonic_adam
 from spectral_inr.train import Fitter, fit, grid, sweep
 
-sys.path.insert(0, os.path.join(os.path.dirname(__file__), "scripts"))
 from _common import (compile_cache_config, disable_compile_cache, enable_compile_cache,  # noqa: E402
                      siren_fitter, smooth_target)
 
@@ -63,11 +60,6 @@ def _compile_cache(tmp_path_factory):
     enable_compile_cache(tmp_path_factory.mktemp("jax_cache"))
     yield
     disable_compile_cache(previous)
-
-
-@pytest.fixture(scope="module")
-def data():
-    return smooth_target(16)
 
 
 @pytest.fixture(scope="module")

@@ -22,9 +22,8 @@ import jax
 import numpy as np
 import pytest
 
-sys.path.insert(0, os.path.join(os.path.dirname(__file__), "scripts"))
 from _common import (RESUME_MEMBERS, compile_cache_config, compile_cache_env,  # noqa: E402
-                     disable_compile_cache, enable_compile_cache, siren_fitter, smooth_target)
+                     disable_compile_cache, enable_compile_cache, siren_fitter)
 
 from spectral_inr.train import CheckpointError, SweepCheckpointer, sweep  # noqa: E402
 
@@ -40,11 +39,6 @@ def cache_dir(tmp_path_factory):
     enable_compile_cache(path)
     yield path
     disable_compile_cache(previous)
-
-
-@pytest.fixture(scope="module")
-def data():
-    return smooth_target(16)
 
 
 @pytest.fixture(scope="module")

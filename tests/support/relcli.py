@@ -1,6 +1,6 @@
 """Run ``spectral-inr`` as a real subprocess and read what it leaves behind.
 
-Used by ``tests/test_reliability_*.py``.  Every run gets ``JAX_PLATFORMS=cpu``
+Used by ``tests/test_cli*.py``.  Every run gets ``JAX_PLATFORMS=cpu``
 and, when a cache folder is given, JAX's persistent compilation cache: the
 first run of a program compiles it, later runs of the *same* program load the
 executable (~1 s instead of ~3-5 s on a busy 2-core box).  A loaded executable

@@ -4,7 +4,7 @@ subprocess, and the Python API (``spectral_inr.signals.load_signal``, ``spectral
 The CLI failure contract, checked for every bad input: exit status != 0, exactly
 one stderr line ``spectral-inr: error: ...`` naming the input and what is wrong,
 no Python traceback (unless ``--debug``), and no output directory left behind.
-Every input file is written by the test (``reliability_scripts/relfiles.py``).
+Every input file is written by the test (``support/relfiles.py``).
 """
 from __future__ import annotations
 
@@ -13,7 +13,6 @@ import json
 import resource
 import shutil
 import socket
-import sys
 import warnings
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -22,7 +21,6 @@ import numpy as np
 import pytest
 from _local_http import LocalServer
 
-sys.path.insert(0, str(Path(__file__).parent / "reliability_scripts"))
 import relfiles as F  # noqa: E402
 from relcli import assert_one_line_error, run_cli, stderr_lines  # noqa: E402
 

@@ -1,5 +1,5 @@
-"""What a new user meets in the first hour (issue: runs you can interrupt, re-run and resume;
-defaults that work at every size; a CLI and outputs a researcher trusts).
+"""The command line as a new user meets it in the first hour: runs you can interrupt, re-run and resume;
+defaults that work at every size; help, errors and outputs a researcher trusts.
 
 Each test names the item it covers.  CLI runs are real subprocesses where signals or exit
 codes matter, in-process (``cli.main``) elsewhere; every signal is tiny.
@@ -20,7 +20,6 @@ import numpy as np
 import pytest
 from PIL import Image
 
-sys.path.insert(0, str(Path(__file__).parent / "reliability_scripts"))
 from relcli import assert_one_line_error, run_cli, start_cli, step_dirs  # noqa: E402
 
 from spectral_inr import cli, metrics, models, optim, recipes  # noqa: E402

@@ -35,7 +35,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-sys.path.insert(0, str(Path(__file__).parent / "reliability_scripts"))
 import relfiles  # noqa: E402
 from relcli import (assert_one_line_error, canonical, metrics_without_seconds, run_cli, start_cli,  # noqa: E402
                     stderr_lines, step_dirs)
