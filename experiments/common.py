@@ -134,13 +134,15 @@ def write_markdown(name: str, profile: str, payload: dict, markdown: str, figure
 
 
 def main(name: str, protocols: Mapping[str, object], run: Callable, report: Callable,
-         argv: Optional[Sequence[str]] = None, description: str = "", extra=None) -> dict:
+         argv: Optional[Sequence[str]] = None, description: str = "", extra=None, files: bool = False) -> dict:
     """``--profile P``: ``run(protocols[P], data_root)``, then ``report(payload, arrays)``, then the results files.
 
     ``payload["seconds"]`` is set to ``run``'s wall time unless ``run`` set it.  With ``--report-only`` the
     payload is read from ``<out>/<name>-<P>.json`` and only the Markdown and the figures ``report`` can draw
     from it are rewritten.  ``extra(parser)`` adds flags; ``run`` then receives ``args`` as a keyword.
-    Returns the payload."""
+    ``files=True``: ``run`` also receives ``out`` (the results folder, for files beside the results such as
+    WAVs) and ``partial(payload, arrays)``, which writes the results so far (a long run interrupted keeps
+    what finished).  Returns the payload."""
     args = parse_args(description or f"exp-{name}", argv, profiles=tuple(protocols), extra=extra)
     if args.report_only:
         payload = json.loads((args.out / f"{name}-{args.profile}.json").read_text())
@@ -149,16 +151,22 @@ def main(name: str, protocols: Mapping[str, object], run: Callable, report: Call
         print(f"wrote {path} from the saved JSON")
         return payload
 
-    def go():
-        kw = {"args": args} if extra is not None else {}
-        with Timer() as total:
-            result = run(protocols[args.profile], data_root(args.data), **kw)
-        payload, arrays = result if isinstance(result, tuple) else (result, None)
-        payload.setdefault("seconds", total.seconds)
+    def write(payload, arrays, seconds):
+        payload.setdefault("seconds", seconds)
         payload.setdefault("experiment", name)
         payload.setdefault("profile", args.profile)
         markdown, figures = report(payload, arrays)
-        path = write_results(name, args.profile, payload, markdown, figures, out=args.out)
+        return markdown, write_results(name, args.profile, payload, markdown, figures, out=args.out)
+
+    def go():
+        kw = {"args": args} if extra is not None else {}
+        with Timer() as total:
+            if files:
+                kw.update(out=args.out, partial=lambda payload, arrays=None: write(
+                    dict(payload), arrays, time.perf_counter() - total.start))
+            result = run(protocols[args.profile], data_root(args.data), **kw)
+        payload, arrays = result if isinstance(result, tuple) else (result, None)
+        markdown, path = write(payload, arrays, total.seconds)
         print(markdown)
         print(f"wrote {path} ({payload['seconds']:.0f} s)")
         return payload
