@@ -5,7 +5,7 @@ BIN     := $(VENV)/bin
 PROFILE ?= quick
 STAMP   := $(VENV)/.installed
 
-.PHONY: setup test test-all demo bench bench-gpu exp-all exp-kodak-gpu clean
+.PHONY: setup test test-all demo bench bench-gpu exp-all exp-kodak-gpu tables clean
 
 setup: $(STAMP)
 
@@ -45,6 +45,10 @@ exp-all: $(addprefix exp-,$(EXPERIMENTS))
 # One GPU (e.g. an H200 with jax+CUDA, no network): official TUNER protocol on all 24 Kodak images
 exp-kodak-gpu:
 	bash experiments/gpu_kodak.sh $(DATA)
+
+# Every results table of README.md and docs/*.md, regenerated from results/*.json (tests/test_docs_tables.py checks them)
+tables: setup
+	$(BIN)/python -m experiments.tables
 
 clean:
 	rm -rf $(VENV) .pytest_cache build *.egg-info

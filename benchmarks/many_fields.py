@@ -16,6 +16,10 @@ Three ways of running the sweep, each a ``member_block`` setting (see ``train.sw
 
 All timings are warm: a first call with the same shapes compiles every program.  The
 sequential rate is the median of ``--many-seq`` warm fits (it does not depend on K).
+
+Like against like: a one-device row is divided by the rate of sequential fits in one process;
+a ``devices=N`` row, which uses every core, by the combined rate of N processes fitting digits
+one after another at the same time (each compiles first, then all start timing together).
 Run alone: ``python -m benchmarks.many_fields --k 16,64 --steps 100`` prints JSON.
 """
 from __future__ import annotations
@@ -131,6 +135,46 @@ def _child(ks, steps, devices: int, data_dir) -> dict:
     return json.loads(proc.stdout)
 
 
+def _worker(fits: int, steps: int, offset: int, data_dir) -> dict:
+    """One sequential process of the N-process baseline: compile, say ``ready``, wait for ``go``, fit."""
+    fitter, x = _fitter(), grid()
+    ys, _ = digits(offset + fits, data_dir)
+    kw = dict(chunk=min(CHUNK, steps), progress=False)
+    train.fit(fitter, x, ys[offset], {"lr": 1e-4}, kw["chunk"], seed=0, mesh=None, **kw)     # compile
+    print("ready", flush=True)
+    sys.stdin.readline()
+    walls = [timed(lambda i=i: train.fit(fitter, x, ys[offset + i], {"lr": 1e-4}, steps, seed=i, mesh=None, **kw))
+             for i in range(fits)]
+    return {"fit_walls_s": walls, "total_s": sum(walls)}
+
+
+def sequential_processes(n: int, fits: int, steps: int, data_dir=None) -> dict:
+    """Fields per second of ``n`` processes each fitting ``fits`` digits one after another, concurrently."""
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join([root, env.get("PYTHONPATH", "")]).rstrip(os.pathsep)
+    procs = [subprocess.Popen([sys.executable, "-m", "benchmarks.many_fields", "--worker", str(i * fits),
+                               "--seq", str(fits), "--steps", str(steps)] + (["--data", data_dir] if data_dir else []),
+                              cwd=root, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+             for i in range(n)]
+    for p in procs:   # every process compiled: start the timed fits together
+        if p.stdout.readline().strip() != "ready":
+            raise RuntimeError("many-fields baseline worker failed before timing")
+    for p in procs:
+        p.stdin.write("go\n")
+        p.stdin.flush()
+    out = []
+    for p in procs:
+        stdout, _ = p.communicate()
+        if p.returncode:
+            raise RuntimeError(f"many-fields baseline worker exited {p.returncode}")
+        out.append(json.loads(stdout))
+    wall = max(o["total_s"] for o in out)
+    log(f"many fields: {n} sequential processes, {n * fits / wall:.1f} fields/s")
+    return {"processes": n, "fits_each": fits, "walls_s": [o["total_s"] for o in out],
+            "fields_per_s": n * fits / wall}
+
+
 def largest_k(rows, budget=GIB8):
     """Largest K whose program fits in ``budget`` bytes, from a line through (K, bytes) of the rows."""
     pts = [(r["K"], r["program_bytes"]) for r in rows if r["program_bytes"] > 0]
@@ -153,8 +197,15 @@ def bench(args) -> dict:
         if cores > 1:
             out["rows"] += _child(ks, steps, cores, args.data)["rows"]
     seq = out["sequential"]["fields_per_s"]
+    baselines = {1: (seq, "sequential fits in one process")}
+    for n in sorted({int(r["mode"].split("=")[1]) for r in out["rows"] if r["mode"].startswith("devices=")}):
+        out[f"sequential_processes_{n}"] = sequential_processes(n, args.many_seq, steps, args.data)
+        baselines[n] = (out[f"sequential_processes_{n}"]["fields_per_s"], f"{n} sequential processes at once")
     for r in out["rows"]:
-        r["ratio_vs_sequential"] = r["fields_per_s"] / seq
+        r["ratio_vs_sequential"] = r["fields_per_s"] / seq   # one process, whatever the row uses
+        n = int(r["mode"].split("=")[1]) if r["mode"].startswith("devices=") else 1
+        r["baseline"] = baselines[n][1]
+        r["ratio_vs_baseline"] = r["fields_per_s"] / baselines[n][0]   # like against like
     modes = sorted({r["mode"] for r in out["rows"]})
     out["largest_k_in_8gib"] = {m: largest_k([r for r in out["rows"] if r["mode"] == m]) for m in modes}
     out["config"] = {"model": f"Siren(out_features=1, width={WIDTH}, depth={DEPTH})", "pixels": SIDE * SIDE,
@@ -170,7 +221,12 @@ def main(argv=None):
     p.add_argument("--modes", default="blocks")
     p.add_argument("--seq", type=int, default=4)
     p.add_argument("--data", default=None)
+    p.add_argument("--worker", type=int, default=None, metavar="OFFSET",
+                   help="be one process of the N-process baseline: --seq fits from digit OFFSET on")
     a = p.parse_args(argv)
+    if a.worker is not None:
+        print(json.dumps(_worker(a.seq, a.steps, a.worker, a.data)))
+        return
     ks = [int(k) for k in a.k.split(",")]
     print(json.dumps(measure(ks, a.steps, a.modes.split(","), a.seq, a.data)))
 

@@ -20,8 +20,10 @@ What is measured (all in one process; see ``docs/performance.md``):
    batch.  Cases of one (model, size) are timed round-robin after warm-up and the
    median is reported (interleaving biases all cases alike on a loaded machine).
 2. **Achieved FLOP/s**: matmul FLOPs of the step over its time, divided by the
-   rate of a 2048² float32 ``jnp`` matmul measured in the same process at the
-   start and at the end of the run (the roofline fraction).
+   rate of a 2048² float32 ``jnp`` matmul timed in the *same round* (the roofline
+   fraction per round; the row's ``roofline_fraction`` is their median), so a
+   machine that slows down during the run slows both alike. The same matmul is
+   also timed at the start and at the end of the run, for context.
 3. **Variants** of the SIREN step at the largest size (ω0 fused into the weights,
    no donation, ``jax.default_matmul_precision("highest")``, XLA:CPU compiler
    options, the engine's ``Fitter.step``) and a **profile attribution** (sine vs
@@ -149,9 +151,8 @@ def main(argv=None) -> dict:
         log(f"matmul reference {args.matmul_n}²")
         torch_mm = use_torch and not args.quick  # context only; skipped in the smoke test
         mm_start = matmul_rate(args.matmul_n, max(3, args.repeats // 2), torch_mm)
-        rate = {"gflops": mm_start["gflops"]}
         if not args.no_steps:
-            report["train_step"] = bench_steps(args, use_torch, lambda: rate["gflops"])
+            report["train_step"] = bench_steps(args, use_torch)   # roofline: per round, against a matmul in it
         mm_end = matmul_rate(args.matmul_n, max(3, args.repeats // 2), torch_mm)
         all_times = mm_start["times_s"] + mm_end["times_s"]
         med = statistics.median(all_times)
@@ -160,9 +161,6 @@ def main(argv=None) -> dict:
         if "torch_times_s" in mm_start:
             tmed = statistics.median(mm_start["torch_times_s"] + mm_end["torch_times_s"])
             report["matmul_rate"]["torch_gflops"] = 2 * args.matmul_n ** 3 / tmed / 1e9
-        # roofline fractions against the pooled (start+end) matmul rate
-        for row in (report.get("train_step") or {}).get("rows", []):
-            row["roofline_fraction"] = row["achieved_matmul_gflops"] / report["matmul_rate"]["gflops"]
         if not args.no_sweep:
             report["sweep"] = bench_sweep(args)
         if not args.no_many:

@@ -106,6 +106,7 @@ class Case:
     compile_s: Optional[float] = None
     hlo_text: Optional[str] = None
     cost: Optional[dict] = None
+    losses_before: tuple = ()   # losses of steps taken before the timer (e.g. inductor's compiling call)
 
     def step(self):  # pragma: no cover - interface
         raise NotImplementedError
@@ -167,8 +168,11 @@ class FnCase(Case):
 
 
 def time_round_robin(cases, warmup: int, repeats: int) -> dict[str, dict]:
-    """Warm up each case, then time ``repeats`` rounds, each running every case once."""
-    out = {c.name: {"wall": [], "cpu": [], "warmup_losses": []} for c in cases}
+    """Warm up each case, then time ``repeats`` rounds, each running every case once.
+
+    ``warmup_losses[i]`` is every case's loss at step i: a case's ``losses_before`` come first.
+    """
+    out = {c.name: {"wall": [], "cpu": [], "warmup_losses": [float(v) for v in c.losses_before]} for c in cases}
     for c in cases:
         for _ in range(warmup):
             out[c.name]["warmup_losses"].append(float(c.step()))
@@ -179,6 +183,13 @@ def time_round_robin(cases, warmup: int, repeats: int) -> dict[str, dict]:
             out[c.name]["wall"].append(time.perf_counter() - w0)
             out[c.name]["cpu"].append(time.process_time() - c0)
     return out
+
+
+def matmul_case(n: int) -> FnCase:
+    """The reference n×n float32 ``jnp`` matmul as a case, timed once in every round beside the steps."""
+    a = jax.random.normal(jax.random.PRNGKey(1), (n, n), jnp.float32)
+    b = jax.random.normal(jax.random.PRNGKey(2), (n, n), jnp.float32)
+    return FnCase(f"reference matmul {n}²", lambda a, b: a @ b, (a, b), flop=2 * n ** 3)
 
 
 def matmul_rate(n: int, repeats: int, use_torch: bool = False) -> dict:

@@ -5,21 +5,28 @@ from __future__ import annotations
 import re
 import statistics
 import time
-from typing import Callable
-
 import numpy as np
 
 import jax
 import jax.numpy as jnp
 
 from benchmarks import hlo_profile
-from benchmarks.timing import JaxCase, log, time_round_robin
+from benchmarks.equivalence import equivalence
+from benchmarks.timing import JaxCase, log, matmul_case, time_round_robin
 from benchmarks.variants import _hlo_key, matmul_component, sine_component, variant_cases
 from benchmarks.workloads import build_model, flax_step, image_batch, matmul_flops, torch_case_for
 
 
-def bench_steps(args, use_torch: bool, rate_gflops_ref: Callable[[], float]) -> dict:
+def take_first_step(case):
+    """Take ``case``'s step 0 now (inductor compiles on it) and keep its loss for the equivalence check."""
+    case.losses_before = (float(case.step()),)
+    return case
+
+
+def bench_steps(args, use_torch: bool) -> dict:
+    """Every (model, size): its cases and the reference matmul timed round-robin; one row per case."""
     rows, ratios, variants, skipped_all, checks, profiles = [], [], [], [], [], {}
+    reference, reference_rounds = matmul_case(args.matmul_n), []
     comp_rows, isolated = [], {}
     sizes = args.sizes
     variant_size = sizes[-1]
@@ -48,8 +55,8 @@ def bench_steps(args, use_torch: bool, rate_gflops_ref: Callable[[], float]) -> 
                 if getattr(args, "torch_compile", False):
                     try:   # inductor compiles on the first call: do it here, so that a failure skips the case
                         t0 = time.perf_counter()
-                        compiled = torch_case_for(kind, model, params, groups, coords, target, compile=True)
-                        compiled.step()
+                        compiled = take_first_step(
+                            torch_case_for(kind, model, params, groups, coords, target, compile=True))
                         compiled.compile_s = time.perf_counter() - t0
                         cases.append(compiled)
                     except Exception as exc:
@@ -67,8 +74,11 @@ def bench_steps(args, use_torch: bool, rate_gflops_ref: Callable[[], float]) -> 
                     sine_component(n, [l.features for l in hidden], float(hidden[0].omega), impl)
                     for impl in (("fast",) if args.quick else ("fast", "xla"))]
             log(f"{kind} {h}x{w}: timing {len(cases)} cases x {args.repeats} rounds")
-            timed = time_round_robin(cases + components, args.warmup, args.repeats)
+            timed = time_round_robin(cases + components + [reference], args.warmup, args.repeats)
             flops = matmul_flops(n, layers)
+            # the machine's matmul rate in the same round as each step: a slowdown hits both alike
+            ref_gflops = [reference.flop / t / 1e9 for t in timed[reference.name]["wall"]]
+            reference_rounds.append({"model": kind, "pixels": n, "n": args.matmul_n, "gflops_per_round": ref_gflops})
             by_name = {}
             base_hlo = _hlo_key(cases[0].hlo_text)
             for c in components:
@@ -81,8 +91,8 @@ def bench_steps(args, use_torch: bool, rate_gflops_ref: Callable[[], float]) -> 
             for c in cases:
                 t = timed[c.name]
                 med = statistics.median(t["wall"])
-                rate = rate_gflops_ref()
                 achieved = flops["total"] / med / 1e9
+                per_round = [flops["total"] / w / 1e9 / g for w, g in zip(t["wall"], ref_gflops)]
                 row = {
                     "model": kind, "height": h, "width": w, "pixels": n, "case": c.name,
                     "framework": c.framework, "sine": c.sine, "variant": c.variant,
@@ -94,25 +104,31 @@ def bench_steps(args, use_torch: bool, rate_gflops_ref: Callable[[], float]) -> 
                     "hlo_identical_to_jax_fast": (_hlo_key(c.hlo_text) == base_hlo) if c.hlo_text else None,
                     "matmul_gflop": flops["total"] / 1e9,
                     "achieved_matmul_gflops": achieved,
-                    "roofline_fraction": achieved / rate if rate else None,
+                    "reference_gflops_per_round": ref_gflops,
+                    "roofline_per_round": per_round,   # step rate / the same round's reference rate
+                    "roofline_fraction": statistics.median(per_round),
+                    "equivalence_passed": None,   # set below for every case checked against jax xla-sin
                 }
                 rows.append(row)
                 by_name[c.name] = row
-            # equivalence check: same network and data -> same first losses
+            # equivalence check: same network, parameters and data -> same losses at steps 0 and 1
             ref = by_name["jax xla-sin"]["warmup_losses"]
             for other in ("jax fast", "torch", "torch compiled"):
-                if other in by_name and ref and by_name[other]["warmup_losses"]:
-                    a, b = np.asarray(ref[:2]), np.asarray(by_name[other]["warmup_losses"][:2])
-                    k = min(len(a), len(b))
-                    checks.append({"model": kind, "pixels": n, "a": "jax xla-sin", "b": other,
-                                   "losses_a": a[:k].tolist(), "losses_b": b[:k].tolist(),
-                                   "max_rel_diff": float(np.max(np.abs(a[:k] - b[:k]) / np.abs(a[:k])))})
+                if other in by_name:
+                    check = equivalence(ref, by_name[other]["warmup_losses"])
+                    checks.append({"model": kind, "pixels": n, "a": "jax xla-sin", "b": other, **check})
+                    by_name[other]["equivalence_passed"] = check["passed"]
+                    if not check["passed"]:
+                        log(f"{kind} {h}x{w}: {other} FAILED the equivalence check "
+                            f"(max relative difference {check['max_rel_diff']:.2e})")
             if "torch" in by_name:
                 for jc in ("jax fast", "jax xla-sin"):
                     ratios.append({"model": kind, "pixels": n, "height": h, "width": w, "jax_case": jc,
                                    "jax_ms": by_name[jc]["median_ms"], "torch_ms": by_name["torch"]["median_ms"],
-                                   "ratio_jax_over_torch": by_name[jc]["median_ms"] / by_name["torch"]["median_ms"]})
+                                   "ratio_jax_over_torch": by_name[jc]["median_ms"] / by_name["torch"]["median_ms"],
+                                   "torch_equivalence_passed": by_name["torch"]["equivalence_passed"]})
                     if "torch compiled" in by_name:
+                        ratios[-1]["torch_compiled_equivalence_passed"] = by_name["torch compiled"]["equivalence_passed"]
                         ratios[-1]["torch_compiled_ms"] = by_name["torch compiled"]["median_ms"]
                         ratios[-1]["ratio_jax_over_torch_compiled"] = (by_name[jc]["median_ms"]
                                                                        / by_name["torch compiled"]["median_ms"])
@@ -152,5 +168,5 @@ def bench_steps(args, use_torch: bool, rate_gflops_ref: Callable[[], float]) -> 
                             profiles[f"{kind} {h}x{w} {c.name}"] = {"error": f"{type(exc).__name__}: {exc}"[:300]}
             del cases, components
     return {"rows": rows, "ratios": ratios, "variants": variants, "variants_skipped": skipped_all,
-            "equivalence_checks": checks, "components": comp_rows, "attribution_isolated": isolated,
+            "equivalence_checks": checks, "reference_rounds": reference_rounds, "components": comp_rows, "attribution_isolated": isolated,
             "profile": profiles}

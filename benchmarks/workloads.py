@@ -98,7 +98,7 @@ def build_model(kind: str):
     if kind == "siren":
         model = models.Siren(out_features=3, width=256, depth=3)
         return model, optax.adam(LR), siren_layers(), None
-    model = models.Tuner(out_features=3)
+    model = models.TunerReference(out_features=3)
     groups = models.tuner_bound_groups(model)
     tx = optax.chain(optax.adam(LR), optim.tuner_bounds(groups))
     enc = model.layers[0]

@@ -23,42 +23,17 @@ import dataclasses
 import time
 
 import numpy as np
-import optax
 
 from experiments import common
-from spectral_inr import evaluation, models, protocols
+from spectral_inr import evaluation, protocols, recipes
 from spectral_inr.data import load_audio
 from spectral_inr.protocols.siren2 import PAPER_MEAN_PSNR
 from spectral_inr.report import save_reconstruction
 from spectral_inr.signals import Signal
-from spectral_inr.train import Fitter, sweep
+from spectral_inr.train import sweep
 
 METHODS = protocols.SIREN2_AUDIO["official"].methods
 PAPER_ROW = {"siren": "siren", "siren2": "siren2", "finer++": "finer++"}
-
-
-def optimizer(p):
-    """Adam with SIREN²'s staircase decay (StepLR(step_size, gamma))."""
-    return lambda hp: optax.adam(optax.exponential_decay(hp["lr"], p.decay_every, p.decay, staircase=True))
-
-
-def model_fn(method, p, n=None):
-    kw = dict(out_features=1, width=p.width, depth=p.depth, omega0=p.omega0)
-    if method == "siren":
-        return lambda hp: models.Siren(first_omega0=p.siren_first_omega0, **kw)
-    if method == "siren2":
-        return lambda hp: models.Siren2(first_omega0=p.siren2_first_omega0, noise_scales=(hp["s0"], hp["s1"]), **kw)
-    if method == "siren2-notebook":
-        return lambda hp: models.Siren2(first_omega0=p.notebook_first_omega0, noise_scales=(p.notebook_s0, 0.0),
-                                        scheme="notebook", decay=p.notebook_decay, **kw)
-    first = p.finer_omega0(n or p.samples) if method == "finer++" else p.finer_repo_first_omega0
-    return lambda hp: models.Finer(first_omega0=first, first_bias_scale=p.finer_bias_scale, **kw)
-
-
-def batch_size(method, p, n):
-    if method.startswith("finer") and p.finer_batch is not None and p.finer_batch < n:
-        return p.finer_batch
-    return None
 
 
 def load_clips(p, root):
@@ -81,12 +56,12 @@ def run_method(method, p, clips, wav_dir=None):
               "snr": [], "zero_psnr": []}
     losses = []
     for n, group in by_length.items():
-        fitter = Fitter(model_fn(method, p, n), optimizer(p), batch_size=batch_size(method, p, n))
+        fitter = recipes.siren2.fitter(method, p, n)
         members, targets, signals = [], [], []
         for clip in group:
-            s0, s1 = models.siren2_noise_scales(clip.values, "audio")
+            scales = recipes.siren2.member_scales(clip.values)
             for seed in range(p.seeds):
-                members.append({"lr": p.lr, "seed": seed, "s0": s0, "s1": s1})
+                members.append({"lr": p.lr, "seed": seed, **scales})
                 targets.append(clip.targets())
                 signals.append(clip)
         steps = p.steps * fitter.num_batches(n)

@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from typing import Callable, Optional, Sequence
+from typing import Optional
 
 import jax
 import jax.numpy as jnp
@@ -40,11 +40,8 @@ import numpy as np
 import optax
 
 from experiments import common
-from spectral_inr import protocols
+from spectral_inr import protocols, recipes
 from spectral_inr.data import load_mnist
-from spectral_inr.models import activations
-from spectral_inr.models.harmonic import HarmonicMLP
-from spectral_inr.optim import harmonic_adam
 from spectral_inr.train import Fitter, grid, sweep
 
 _P = protocols.HARMONIC_MNIST["paper"]   # the seed's protocol as data (spectral_inr/protocols/harmonic.py)
@@ -54,7 +51,6 @@ SEED_CLAIM = {"test_accuracy": 0.95, "source": "seed README: '95% test accuracy 
 LR, WEIGHT_DECAY, FREQ_FACTOR = _P.lr, _P.weight_decay, _P.freq_factor
 PLATEAU_FACTOR, PLATEAU_PATIENCE_TORCH = _P.plateau_factor, _P.plateau_patience_torch
 LR_GRID = _P.lr_grid
-ACTIVATIONS = {"harmonic": activations.harmonic, "relu": activations.relu}
 
 # quick: see HARMONIC_MNIST["quick"].reduced; paper: the seed protocol.
 PROFILES = {name: {k: v for k, v in dataclasses.asdict(p).items()
@@ -80,34 +76,9 @@ def load_data(root, train_size: Optional[int] = None) -> dict:
             "x_test": preprocess(x_te), "y_test": y_te.astype(np.int32)}
 
 
-# --- model, optimizer, fitter ---------------------------------------------------------------------------
-def cross_entropy(logits, labels):
-    return jnp.mean(optax.softmax_cross_entropy_with_integer_labels(logits, labels))
-
-
-def make_model(hidden: Sequence[int], max_freqs: Sequence[float], activation: Callable = activations.harmonic):
-    return HarmonicMLP(hidden=tuple(hidden), max_freqs=tuple(max_freqs), activation=activation)
-
-
-def make_optimizer(frequencies: dict, plateau_steps: Optional[int]) -> Callable:
-    """``hp -> optax``: frequency-aware Adam (``hp["lr"]``, ``hp["factor"]`` traced), optionally
-    followed by reduce-on-plateau over ``plateau_steps`` steps (one epoch)."""
-
-    def optimizer_fn(hp):
-        tx = harmonic_adam(frequencies, learning_rate=hp["lr"], weight_decay=WEIGHT_DECAY, factor=hp["factor"])
-        if plateau_steps is None:
-            return tx
-        return optax.chain(tx, optax.contrib.reduce_on_plateau(
-            factor=PLATEAU_FACTOR, patience=PLATEAU_PATIENCE_TORCH + 1, accumulation_size=plateau_steps))
-
-    return optimizer_fn
-
-
-def make_fitter(hidden, max_freqs, batch_size: int, activation: Callable = activations.harmonic,
-                plateau_steps: Optional[int] = None) -> Fitter:
-    model = make_model(hidden, max_freqs, activation)
-    return Fitter(lambda hp: model, make_optimizer(model.neuron_frequencies(), plateau_steps), cross_entropy,
-                  batch_size=batch_size, shuffle="epoch", train_kwargs={"train": True})
+# --- model, optimizer, fitter: spectral_inr.recipes.harmonic ---------------------------------------------
+cross_entropy = recipes.harmonic.cross_entropy
+ACTIVATIONS = recipes.harmonic.ACTIVATIONS
 
 
 def steps_per_epoch(n: int, batch: int) -> int:
@@ -167,8 +138,8 @@ def run_ablation(cfg: dict, data: dict) -> dict:
     steps = cfg["epochs"] * per_epoch
     out = {}
     for name in cfg.get("activations", tuple(ACTIVATIONS)):
-        fitter = make_fitter(cfg["hidden"], cfg["max_freqs"], cfg["batch"], ACTIVATIONS[name],
-                             plateau_steps=per_epoch)
+        fitter = recipes.harmonic.fitter(dataclasses.replace(_P, max_freqs=tuple(cfg["max_freqs"])), cfg["hidden"],
+                                         cfg["batch"], ACTIVATIONS[name], plateau_steps=per_epoch)
         members = grid(seeds=cfg["seeds"], factor=[FREQ_FACTOR, 0.0], lr=[LR])
         with common.Timer() as t:
             result = sweep(fitter, data["x_train"], data["y_train"], members, steps, chunk=per_epoch)
@@ -191,7 +162,8 @@ def run_lr_sweep(cfg: dict, data: dict) -> dict:
     steps = cfg["sweep_epochs"] * per_epoch
     out = {}
     for hidden in cfg["lr_sweep_sizes"]:
-        fitter = make_fitter(hidden, cfg["max_freqs"], cfg["sweep_batch"])
+        fitter = recipes.harmonic.fitter(dataclasses.replace(_P, max_freqs=tuple(cfg["max_freqs"])), hidden,
+                                         cfg["sweep_batch"])
         members = grid(seeds=cfg["seeds"], lr=list(LR_GRID), factor=[FREQ_FACTOR])
         with common.Timer() as t:
             result = sweep(fitter, data["x_train"], data["y_train"], members, steps, chunk=per_epoch)

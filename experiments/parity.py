@@ -70,7 +70,6 @@ def our_fit(method, ref: Path, epochs: int, seed: int):
 
 
 def siren2_parity(ref: Path, out: Path, seeds=None):
-    from experiments import audio
 
     target = np.load(sorted(ref.glob("target_*.npy"))[0]).astype(np.float32).reshape(-1, 1)
     rows, payload = [], {}
@@ -81,7 +80,7 @@ def siren2_parity(ref: Path, out: Path, seeds=None):
             t0 = theirs[0]
             p = dataclasses.replace(protocols.SIREN2_AUDIO["quick"], width=t0["HL_dim"], depth=t0["n_HLs"],
                                     steps=t0["epochs"], samples=target.shape[0], seeds=seeds or len(theirs))
-            fitter = audio.Fitter(audio.model_fn(method, p), audio.optimizer(p))
+            fitter = recipes.siren2.fitter(method, p, len(target))
             s0, s1 = models.siren2_noise_scales(target, "audio")
             members = [{"lr": p.lr, "seed": i, "s0": s0, "s1": s1} for i in range(p.seeds)]
             coords = np.linspace(-1, 1, target.shape[0], dtype=np.float32)[:, None]

@@ -34,7 +34,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from experiments import common
-from spectral_inr import models, recipes, spectral
+from spectral_inr import models, protocols, recipes, spectral
 from spectral_inr.data.grids import coordinate_grid
 from spectral_inr.models import activations, initializers, presets
 from spectral_inr.models import tuner_frequencies as tfreq
@@ -47,6 +47,7 @@ from spectral_inr.spectral import plots
 from spectral_inr.train import Fitter, fit
 
 OMEGA0 = 30.0
+AUDIO_FIRST_OMEGA0 = protocols.SIREN2_AUDIO["official"].siren_first_omega0   # SIREN on audio
 BAND_NAMES = ("low", "mid", "high")
 BAND_EDGES = (1 / 3, 2 / 3)          # fractions of Nyquist (spectral_bias_curve's default)
 THRESHOLDS = (0.1, 0.01)             # relative band error to reach
@@ -85,7 +86,7 @@ def activation_models(cfg, scales):
     w, d = cfg.width, cfg.depth
     nets = {
         "siren": models.Siren(1, w, d, omega0=OMEGA0, first_omega0=OMEGA0),
-        "siren-audio": models.Siren(1, w, d, omega0=OMEGA0, first_omega0=recipes.AUDIO_FIRST_OMEGA0),
+        "siren-audio": models.Siren(1, w, d, omega0=OMEGA0, first_omega0=AUDIO_FIRST_OMEGA0),
         "siren2": models.Siren2(1, w, d, omega0=OMEGA0, first_omega0=OMEGA0, noise_scales=scales),
     }
     return {k: v for k, v in nets.items() if k in (cfg.models or nets)}
@@ -119,7 +120,7 @@ def run_activations(cfg):
     sc = models.spectral_centroid(signal)
     x = jnp.asarray(coordinate_grid(n))
     nets = activation_models(cfg, scales)
-    first_omega = {"siren": OMEGA0, "siren-audio": recipes.AUDIO_FIRST_OMEGA0, "siren2": OMEGA0}
+    first_omega = {"siren": OMEGA0, "siren-audio": AUDIO_FIRST_OMEGA0, "siren2": OMEGA0}
     key = jax.random.PRNGKey(cfg.seed)
     out, acts_all, profiles = {}, {}, {}
     hidden = [f"layers_{i}" for i in range(cfg.depth)]
@@ -300,10 +301,10 @@ def bias_figure(bias):
 # --- 3. TUNER's expansion of a trained network -------------------------------------------------------
 def run_tuner(cfg):
     n, period = cfg.n, 3.0
-    low = max(1, cfg.bandlimit // 3)
+    low = tfreq.default_low_limit(cfg.bandlimit)
     freqs = tfreq.sampled_frequencies(cfg.m, cfg.bandlimit, low, dim=1, seed=0)
-    kw = dict(out_features=1, frequencies=freqs, low_limit=low, width=cfg.width, depth=1, period=period)
-    model_fn = lambda hp: models.Tuner(omega_g=hp.get("omega0", OMEGA0), **kw)
+    model_fn = lambda hp: models.Tuner(1, freqs, low, period=period, width=cfg.width, depth=1,
+                                       omega_g=hp.get("omega0", OMEGA0))
     fitter = Fitter(model_fn, recipes.optimizer_fn("tuner", model_fn))
     x = spectral.periodic_grid(n, period, 1).reshape(-1, 1)
     rng = np.random.default_rng(1)
@@ -361,8 +362,8 @@ def run_ntk(cfg):
     nets = {
         "siren": models.Siren(1, w, d, omega0=OMEGA0, first_omega0=OMEGA0),
         "siren2": models.Siren2(1, w, d, omega0=OMEGA0, first_omega0=OMEGA0, noise_scales=scales),
-        "tuner": models.Tuner(1, bandlimit=cfg.tuner_bandlimit, n_frequencies=cfg.tuner_m, width=w, depth=1,
-                              dim=2, seed=0),
+        "tuner": models.TunerSampled(1, cfg.tuner_bandlimit, n_frequencies=cfg.tuner_m, width=w, depth=1,
+                                     dim=2, seed=0),
     }
     per_seed = {k: [] for k in nets}
     for seed in range(cfg.seeds):

@@ -4,7 +4,7 @@ Modules:
   models      presets of one sine block (``Siren``, ``Tuner``, ``Siren2``, ``Finer``, ``FourierFeatureMLP``, …)
   optim       optax links: TUNER's bound projection, the Harmonic MLP's frequency-aware scaling
   train       the engine: ``Fitter`` (one pure step) and ``sweep`` (K members vmapped, checkpoints)
-  recipes     per-model defaults for a signal; ``protocols``: the papers' protocols as data
+  protocols   the papers' protocols as data (and the CLI's per-model defaults); ``recipes``: protocol → Fitter
   metrics     PSNR, SSIM, TUNER's gradient PSNR; ``evaluation`` scores every member of a sweep
   spectral    spectra, spectral bias, NTK, frequency-domain losses
   data        images, audio, Kodak and MNIST (sha256-checked downloads); ``signals``: a signal's grid

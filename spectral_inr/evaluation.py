@@ -63,7 +63,7 @@ def evaluate(fitter: Fitter, result: SweepResult, signal: Union[Signal, Sequence
     signal = signals[0]
     targets = [s.values for s in signals]
     preds = predict_members(fitter, result, signal, params)
-    out: dict = {"best_psnr": [float(-10 * np.log10(max(b, 1e-30))) for b in result.state.best_loss]}
+    out: dict = {"best_psnr": [float(metrics.psnr_from_mse(b)) for b in result.state.best_loss]}
     if signal.kind == "audio":
         out["psnr"] = [float(metrics.waveform_psnr(p, t)) for p, t in zip(preds, targets)]
         out["snr"] = [float(metrics.snr(p, t)) for p, t in zip(preds, targets)]

@@ -23,6 +23,9 @@ from typing import Callable, Optional
 import dm_pix
 import jax
 import jax.numpy as jnp
+import numpy as np
+
+from spectral_inr.ops.dtypes import as_float
 
 __all__ = [
     "mse",
@@ -43,14 +46,28 @@ LUMA = {"bt601": (0.299, 0.587, 0.114), "bt709": (0.2126, 0.7152, 0.0722)}
 _LUMA = LUMA["bt601"]
 
 
-def _float(x):
-    """Cast to an inexact dtype of at least float32 precision."""
-    x = jnp.asarray(x)
-    return x.astype(jnp.promote_types(x.dtype, jnp.float32))
+
+#: the smallest MSE :func:`psnr_from_mse` takes (a perfect fit reads 300 dB at peak 1, not ``inf``)
+MSE_FLOOR = 1e-30
+
+
+def psnr_from_mse(mse, peak=1.0, floor=MSE_FLOOR):
+    """PSNR in dB from a mean squared error: ``10·log10(peak² / max(mse, floor))``.
+
+    NumPy (or Python floats) in, NumPy out — for training losses on the host;
+    JAX arrays in, JAX out (jit-able).  ``floor=0`` keeps ``inf`` for a perfect fit.
+    NaN stays NaN.
+    """
+    if isinstance(mse, jax.Array):
+        mse = as_float(mse)
+        return 10.0 * jnp.log10(jnp.asarray(peak, mse.dtype) ** 2 / jnp.maximum(mse, floor))
+    mse = np.asarray(mse, np.float64)
+    with np.errstate(divide="ignore"):
+        return 10.0 * np.log10(float(peak) ** 2 / np.maximum(mse, floor))
 
 
 def _psnr_from_mse(err, peak):
-    """10 * log10(peak^2 / err)."""
+    """10 * log10(peak^2 / err), no floor (the metrics below report ``inf`` for a perfect match)."""
     return 10.0 * jnp.log10(jnp.asarray(peak, err.dtype) ** 2 / err)
 
 
@@ -61,7 +78,7 @@ def _psnr_from_mse(err, peak):
 
 def mse(pred, target):
     """Mean squared error over all elements: mean((pred - target)^2)."""
-    pred, target = _float(pred), _float(target)
+    pred, target = as_float(pred), as_float(target)
     return jnp.mean((pred - target) ** 2)
 
 
@@ -90,7 +107,7 @@ def ssim(pred, target, data_range=1.0):
     (treated as one channel), ``(H, W, C)`` or ``(..., H, W, C)``; H and W must
     be >= 11. Use ``jax.vmap`` for per-image values.
     """
-    pred, target = _float(pred), _float(target)
+    pred, target = as_float(pred), as_float(target)
     if pred.shape != target.shape:
         raise ValueError(f"shape mismatch: {pred.shape} vs {target.shape}")
     if pred.ndim < 2 or min(pred.shape[-3:-1] if pred.ndim > 2 else pred.shape) < 11:
@@ -125,7 +142,7 @@ def grayscale(rgb, keepdims=False, luma="bt601"):
     through unchanged). The channel axis is dropped unless ``keepdims``.
     ``luma="bt709"`` uses 0.2126, 0.7152, 0.0722 instead.
     """
-    rgb = _float(rgb)
+    rgb = as_float(rgb)
     c = rgb.shape[-1]
     if c == 1:
         gray = rgb[..., 0]
@@ -167,7 +184,7 @@ def sobel_magnitude(gray, border="reflect101"):
     smooth image gx ~= 8 * df/dx in per-pixel units. Requires H, W >= 2.
     ``border="reflect"`` uses skimage's half-sample border instead.
     """
-    gray = _float(gray)
+    gray = as_float(gray)
     if gray.ndim != 2:
         raise ValueError(f"sobel_magnitude expects (H, W), got {gray.shape}")
     gx, gy = _sobel_xy(gray, border)
@@ -218,8 +235,8 @@ def gradient_psnr(pred_grad, target_image, mask=None, quantize=False, convention
 
 
 def _target_gray(pred_grad, target_image):
-    pred_grad = _float(pred_grad)
-    target_image = _float(target_image)
+    pred_grad = as_float(pred_grad)
+    target_image = as_float(target_image)
     if target_image.ndim == 3:
         target_gray = grayscale(target_image)
     elif target_image.ndim == 2:
@@ -282,18 +299,18 @@ def network_gradient(
     weighting, from one forward-mode Jacobian ``(C, 2)`` per point (two JVPs)
     instead of one backward pass per weighting.
     """
-    coords = _float(coords)
+    coords = as_float(coords)
     if coords.ndim != 3 or coords.shape[-1] != 2:
         raise ValueError(f"coords must be (H, W, 2), got {coords.shape}")
     h, w = coords.shape[:2]
     several = isinstance(luma, (tuple, list))
 
     def f(p):
-        out = _float(apply_fn(p[None]))[0]
+        out = as_float(apply_fn(p[None]))[0]
         return out if out.ndim == 0 else grayscale(out, luma=luma)
 
     def grays(p):   # (len(luma), 2): every weighting from one Jacobian
-        jac = jax.jacfwd(lambda q: jnp.atleast_1d(_float(apply_fn(q[None]))[0]))(p)   # (C, 2)
+        jac = jax.jacfwd(lambda q: jnp.atleast_1d(as_float(apply_fn(q[None]))[0]))(p)   # (C, 2)
         if jac.shape[0] == 1:
             return jnp.broadcast_to(jac, (len(luma), 2))
         return jnp.stack([grayscale(jac.T, luma=name) for name in luma])
@@ -343,5 +360,5 @@ def waveform_psnr(pred, target, peak=1.0):
 
 def snr(pred, target):
     """Signal-to-noise ratio in dB: 10 log10(sum target^2 / sum (target - pred)^2)."""
-    pred, target = _float(pred), _float(target)
+    pred, target = as_float(pred), as_float(target)
     return 10.0 * jnp.log10(jnp.sum(target**2) / jnp.sum((target - pred) ** 2))

@@ -15,6 +15,7 @@ import numpy as np  # noqa: E402
 
 from spectral_inr.data import save_audio, save_image  # noqa: E402
 from spectral_inr.data._atomic import atomic_path  # noqa: E402
+from spectral_inr.metrics import psnr_from_mse  # noqa: E402
 
 
 def write_json(path, obj) -> Path:
@@ -47,7 +48,7 @@ def plot_curves(history_loss: np.ndarray, members, title: str = ""):
     for j, (label, idx) in enumerate(groups.items()):
         loss = np.maximum(np.asarray(history_loss)[idx], 1e-30)
         n = f" ({len(idx)} seeds)" if len(idx) > 1 else ""
-        for ax, y in ((ax_l, loss), (ax_p, -10 * np.log10(loss))):
+        for ax, y in ((ax_l, loss), (ax_p, psnr_from_mse(loss, floor=0))):
             with np.errstate(all="ignore"):
                 lo, mid, hi = np.nanmin(y, 0), np.nanmean(y, 0), np.nanmax(y, 0)
             ax.plot(steps, mid, color=f"C{j % 10}", lw=1, label=label + n)
@@ -104,7 +105,7 @@ def plot_comparison(target: np.ndarray, reconstruction: np.ndarray, title: str =
     axes[1].imshow(gray(pred), cmap="gray", vmin=0, vmax=1)
     im = axes[2].imshow(err, cmap="magma")
     fig.colorbar(im, ax=axes[2], fraction=0.046)
-    psnr = -10 * np.log10(max(float(np.mean((pred - target) ** 2)), 1e-30))
+    psnr = float(psnr_from_mse(np.mean((pred - target) ** 2)))
     for ax, name in zip(axes, ("target", f"reconstruction ({psnr:.2f} dB)", "|error|")):
         ax.set_title(name, fontsize=9)
         ax.axis("off")

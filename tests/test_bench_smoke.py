@@ -91,6 +91,21 @@ def test_train_step_rows(report):
     assert all(r["cost_analysis"]["hlo_has_xla_sine_op"] == (r["sine"] == "xla") for r in base)
 
 
+def test_reference_matmul_in_every_round(report):
+    """The roofline divides each round's step by the matmul timed in that same round."""
+    steps = report["train_step"]
+    repeats = report["settings"]["repeats"]
+    assert len(steps["reference_rounds"]) == len({(r["model"], r["pixels"]) for r in steps["rows"]})
+    for ref in steps["reference_rounds"]:
+        assert len(ref["gflops_per_round"]) == repeats and all(_positive(g) for g in ref["gflops_per_round"])
+    for r in steps["rows"]:
+        per_round = [a / g for a, g in zip((r["matmul_gflop"] / (t / 1e3) for t in r["times_ms"]),
+                                          r["reference_gflops_per_round"])]
+        assert r["roofline_per_round"] == pytest.approx(per_round, rel=1e-9)
+        assert r["roofline_fraction"] == pytest.approx(sorted(per_round)[len(per_round) // 2], rel=1e-9)
+    assert "## Reference matmul, per timing round" in report["_md"]
+
+
 def test_ratios_and_equivalence(report):
     steps = report["train_step"]
     if HAS_TORCH:
@@ -101,8 +116,43 @@ def test_ratios_and_equivalence(report):
         assert steps["ratios"] == []
     checks = steps["equivalence_checks"]
     assert checks
-    for c in checks:  # same network, same initial parameters and data -> same losses
-        assert c["max_rel_diff"] < 1e-3, c
+    for c in checks:  # same network, same initial parameters and data -> same losses at the same steps
+        assert c["steps"] == [0, 1] and c["passed"] and c["max_rel_diff"] <= c["rtol"], c
+    assert all(r["equivalence_passed"] is not False for r in steps["rows"])
+    assert "## Equivalence" in report["_md"] and "FAILED |" not in report["_md"]   # no flagged cell
+
+
+def test_equivalence_needs_the_same_steps():
+    """Hand-made losses: equal steps pass, a one-step offset (the old torch.compile bug) fails, too few fail."""
+    from benchmarks.equivalence import equivalence  # noqa: PLC0415
+
+    ok = equivalence([0.36488843, 0.29244137, 0.2363], [0.36488843, 0.29244095])
+    assert ok["passed"] and ok["steps"] == [0, 1] and ok["max_rel_diff"] == pytest.approx(1.436e-6, rel=1e-2)
+    shifted = equivalence([0.36488843, 0.29244137], [0.29244137, 0.23630279])
+    assert not shifted["passed"] and shifted["max_rel_diff"] == pytest.approx(0.1985, rel=1e-3)
+    assert not equivalence([0.36488843, 0.29244137], [0.36488843])["passed"]
+
+
+@pytest.mark.skipif(not HAS_TORCH, reason="torch is not installed")
+def test_peer_stepped_before_the_timer_is_compared_at_the_same_steps():
+    """A torch peer that takes step 0 before timing (as ``torch.compile`` does) still matches JAX step for step."""
+    import jax  # noqa: PLC0415
+
+    from benchmarks.timing import JaxCase, time_round_robin  # noqa: PLC0415
+    from benchmarks.equivalence import equivalence  # noqa: PLC0415
+    from benchmarks.train_step import take_first_step  # noqa: PLC0415
+    from benchmarks.workloads import build_model, flax_step, image_batch, torch_case_for  # noqa: PLC0415
+
+    model, tx, _, groups = build_model("siren")
+    coords, target = image_batch(8, 8)
+    params = jax.jit(model.init)(jax.random.PRNGKey(0), coords[:1])["params"]
+    ref = JaxCase("jax xla-sin", "xla", "base", flax_step(model, tx), params, tx.init(params), coords, target)
+    peer = take_first_step(torch_case_for("siren", model, params, groups, coords, target))
+    losses = {k: v["warmup_losses"] for k, v in time_round_robin([ref, peer], warmup=2, repeats=1).items()}
+    assert len(losses["torch"]) == 3   # step 0 before the timer, steps 1 and 2 in the warm-up
+    check = equivalence(losses["jax xla-sin"], losses["torch"])
+    assert check["passed"] and check["max_rel_diff"] < 1e-5, check
+    assert not equivalence(losses["jax xla-sin"], losses["torch"][1:])["passed"]   # what was compared before
 
 
 def test_variants_and_profile(report):
@@ -159,6 +209,15 @@ def test_many_fields(report):
     by = {(r["mode"], r["K"]): r for r in many["rows"]}
     assert by[("one vmap", 8)]["program_bytes"] > by[("blocks", 8)]["program_bytes"]
     assert all(k is None or k > 0 for k in many["largest_k_in_8gib"].values())
+    # like against like: one device over one sequential process, N devices over N sequential processes
+    for r in many["rows"]:
+        n = int(r["mode"].split("=")[1]) if r["mode"].startswith("devices=") else 1
+        assert r["baseline"] == ("sequential fits in one process" if n == 1 else f"{n} sequential processes at once")
+        assert _positive(r["ratio_vs_baseline"])
+    if cores > 1:
+        base = many[f"sequential_processes_{cores}"]
+        assert base["processes"] == cores and len(base["walls_s"]) == cores and _positive(base["fields_per_s"])
+        assert f"Baseline for {cores} devices" in report["_md"]
     assert "## Many small fields" in report["_md"]
 
 

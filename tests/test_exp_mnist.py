@@ -7,6 +7,7 @@ the engine-level factor-0 check (two) are marked slow (``make test-all``).
 """
 from __future__ import annotations
 
+import dataclasses
 import json
 
 import jax
@@ -16,6 +17,8 @@ import optax
 import pytest
 
 from experiments import common, mnist
+from spectral_inr import recipes
+from spectral_inr.protocols.harmonic import PAPER
 from spectral_inr.train import Fitter, grid, sweep
 
 HIDDEN, MAX_FREQS = (16, 8), (5.0, 3.0)
@@ -87,11 +90,11 @@ def _close(a, b, rtol):
 
 
 def test_factor_zero_is_plain_adam_with_coupled_weight_decay():
-    model = mnist.make_model(HIDDEN, MAX_FREQS)
+    model = recipes.harmonic.model(HIDDEN, MAX_FREQS)
     freqs = model.neuron_frequencies()
     params = jax.jit(model.init)(jax.random.PRNGKey(0), jnp.zeros((1, 784)))["params"]
-    opt = mnist.make_optimizer(freqs, plateau_steps=None)
-    plain = optax.chain(optax.add_decayed_weights(mnist.WEIGHT_DECAY), optax.adam(1e-3))
+    opt = recipes.harmonic.optimizer_fn(PAPER, freqs, plateau_steps=None)
+    plain = optax.chain(optax.add_decayed_weights(PAPER.weight_decay), optax.adam(1e-3))
 
     def updates(tx, params, grads):  # three steps
         state, out = tx.init(params), []
@@ -135,13 +138,13 @@ def test_factor_zero_member_trains_like_plain_adam_in_the_engine():
     """Vmapped members factor 0.0 / 0.1 vs a separate plain-Adam-with-wd fit (same seed ⇒ same init and data)."""
     data = synthetic(128)
     steps = 4
-    fitter = mnist.make_fitter(HIDDEN, MAX_FREQS, batch_size=32)
+    fitter = recipes.harmonic.fitter(dataclasses.replace(PAPER, max_freqs=MAX_FREQS), HIDDEN, batch_size=32)
     res = sweep(fitter, data["x_train"], data["y_train"], grid(seeds=[3], factor=[0.0, 0.1], lr=[1e-3]), steps,
                 chunk=steps)
-    model = mnist.make_model(HIDDEN, MAX_FREQS)
-    plain = Fitter(lambda hp: model, lambda hp: optax.chain(optax.add_decayed_weights(mnist.WEIGHT_DECAY),
+    model = recipes.harmonic.model(HIDDEN, MAX_FREQS)
+    plain = Fitter(lambda hp: model, lambda hp: optax.chain(optax.add_decayed_weights(PAPER.weight_decay),
                                                             optax.adam(hp["lr"])),
-                   mnist.cross_entropy, batch_size=32, shuffle="epoch", train_kwargs={"train": True})
+                   recipes.harmonic.cross_entropy, batch_size=32, shuffle="epoch", train_kwargs={"train": True})
     ref = sweep(plain, data["x_train"], data["y_train"], [{"lr": 1e-3, "seed": 3}], steps, chunk=steps)
     k = lambda r, i: r.state.params["harmonic_0"]["kernel"][i]
     np.testing.assert_allclose(k(res, 0), k(ref, 0), rtol=1e-4, atol=1e-6)

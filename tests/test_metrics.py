@@ -357,3 +357,15 @@ def test_psnr_lower_bound_unit_range(a, b):
 def test_ssim_in_range(a, b):
     v = float(_ssim_jit(a, b))
     assert -1.0 - 1e-5 <= v <= 1.0 + 1e-5
+
+
+def test_psnr_from_mse_numpy_and_jax_with_the_floor():
+    from spectral_inr.metrics import MSE_FLOOR, psnr_from_mse
+    mse = np.array([1e-2, 1e-4, 0.0, np.nan])
+    expected = np.array([20.0, 40.0, 10 * np.log10(1 / MSE_FLOOR), np.nan])
+    got = psnr_from_mse(mse)
+    assert isinstance(got, np.ndarray) and got.dtype == np.float64
+    np.testing.assert_allclose(got, expected, rtol=1e-12)
+    np.testing.assert_allclose(np.asarray(psnr_from_mse(jnp.asarray(mse, jnp.float32))), expected, rtol=1e-5)
+    assert psnr_from_mse(0.0, floor=0) == np.inf
+    assert float(psnr_from_mse(4e-2, peak=2.0)) == pytest.approx(20.0)

@@ -11,10 +11,10 @@ import pytest
 from scipy import stats
 
 from spectral_inr.models import (MODELS, Finer, FourierFeatureMLP, HarmonicMLP, IntegerFrequencyEncoding,
-                                 SineLayer, SinusoidalMLP, Siren, Siren2, Tuner, activations, get_model,
+                                 SineLayer, SinusoidalMLP, Siren, Siren2, Tuner, TunerReference, activations, get_model,
                                  harmonic_frequencies, siren2_noise_scales, spectral_centroid,
                                  tuner_bound_groups)
-from spectral_inr.models import tuner_frequencies as tf
+from spectral_inr.models import tuner_frequencies as tfreq
 
 KEY = jax.random.PRNGKey(0)
 
@@ -64,7 +64,8 @@ SMALL = {
     "siren": dict(out_features=3, width=16, depth=2),
     "siren2": dict(out_features=3, width=16, depth=2, noise_scales=(5.0, 0.3)),
     "finer": dict(out_features=3, width=16, depth=2, first_bias_scale=2.0),
-    "tuner": dict(out_features=3, frequencies=tf.sampled_frequencies(24, 8, 3), low_limit=3, width=16),
+    "tuner": dict(out_features=3, n_frequencies=24, width=16),
+    "tuner-sampled": dict(out_features=3, bandlimit=8, n_frequencies=24, low_limit=3, width=16),
     "tuner-siren": dict(out_features=3, bandlimit=4, width=16),
     "ffn": dict(out_features=3, width=16, depth=2, num_features=16),
     "harmonic": dict(hidden=(16, 8), max_freqs=(5.0, 3.0)),
@@ -82,7 +83,8 @@ def _out_dim(name):
 
 
 def test_registry_has_exactly_the_documented_names():
-    assert set(MODELS) == {"siren", "tuner", "tuner-siren", "siren2", "finer", "harmonic", "ffn"}
+    assert set(MODELS) == {"siren", "tuner", "tuner-sampled", "tuner-siren", "siren2", "finer", "harmonic",
+                           "ffn"}
 
 
 @pytest.mark.parametrize("name", sorted(SMALL))
@@ -136,13 +138,13 @@ def test_vmap_init_gives_distinct_members_and_vmap_apply(name):
 
 
 def test_vmap_tuner_members_share_frozen_frequencies():
-    model = get_model("tuner", **SMALL["tuner"])
+    model = get_model("tuner-sampled", **SMALL["tuner-sampled"])
     x = _grid(4)
     variables = _jit(jax.vmap(model.init, in_axes=(0, None)))(jax.random.split(KEY, 8), x)
     assert set(variables["params"]["layers_0"]) == {"phase"}  # frequencies are not parameters
     inter = jax.vmap(lambda v: _inter(model, v, x))(variables)
     enc_out = np.asarray(inter["layers_0"]["__call__"][0], np.float64)
-    omega = 2 * np.pi / 3.0 * np.asarray(SMALL["tuner"]["frequencies"], np.float64)
+    omega = 2 * np.pi / 3.0 * np.asarray(tfreq.sampled_frequencies(24, 8, 3), np.float64)
     phases = np.asarray(variables["params"]["layers_0"]["phase"], np.float64)
     for i in range(8):  # one ω for all members, each with its own phases
         expected = np.sin(np.asarray(x, np.float64) @ omega.T + phases[i])
@@ -399,7 +401,7 @@ def test_spectral_centroid_2d_array_is_multichannel_audio():
 
 def test_reference_frequencies():
     """The official list (train_mrnet.py init_freqs), rebuilt here by hand."""
-    xy = np.asarray(tf.reference_frequencies(order="xy"))
+    xy = np.asarray(tfreq.reference_frequencies(order="xy"))
     assert xy.shape == (416, 2) and xy.dtype.kind == "i"
     # low block: x over [0..7, -0..-7], y likewise; kept x > 0 or (x == 0, y > 0)
     low_1d = list(range(8)) + [-v for v in range(8)]
@@ -411,29 +413,29 @@ def test_reference_frequencies():
     # the 288 kept high rows stop inside x = 143: (156, ·) is never used
     assert xy[:, 0].max() == 143 and np.sum(xy[:, 0] == 143) == 288 - 12 - 26 * 10
     # our (y, x) order swaps every pair
-    yx = np.asarray(tf.reference_frequencies())
+    yx = np.asarray(tfreq.reference_frequencies())
     np.testing.assert_array_equal(yx, xy[:, ::-1])
-    assert np.sum(np.abs(yx).max(1) <= tf.REFERENCE_LOW_LIMIT) == 126 + 2
-    assert tf.REFERENCE_LOW_LIMIT == 10  # config_init.yml block_limits
+    assert np.sum(np.abs(yx).max(1) <= tfreq.REFERENCE_LOW_LIMIT) == 126 + 2
+    assert tfreq.REFERENCE_LOW_LIMIT == 10  # config_init.yml block_limits
     with pytest.raises(ValueError):
-        tf.reference_frequencies(n=500)
+        tfreq.reference_frequencies(n=500)
     with pytest.raises(ValueError):
-        tf.reference_frequencies(order="zx")
+        tfreq.reference_frequencies(order="zx")
 
 
 def test_uniform_frequencies():
-    k = np.asarray(tf.uniform_frequencies(416, 85, order="xy"))
+    k = np.asarray(tfreq.uniform_frequencies(416, 85, order="xy"))
     assert k.shape == (416, 2) and len({tuple(r) for r in k.tolist()}) == 416
     assert k[:, 0].min() >= 0 and k[:, 0].max() <= 85 and np.abs(k[:, 1]).max() <= 85
     # uniform over the 86·171 box: the mean of x is ≈ 42.5 (std of the mean ≈ 24.8/√416 ≈ 1.2)
     assert abs(k[:, 0].mean() - 42.5) < 5 and abs(k[:, 1].mean()) < 10
-    np.testing.assert_array_equal(np.asarray(tf.uniform_frequencies(416, 85)), k[:, ::-1])
+    np.testing.assert_array_equal(np.asarray(tfreq.uniform_frequencies(416, 85)), k[:, ::-1])
     with pytest.raises(ValueError, match="at most"):
-        tf.uniform_frequencies(100, 3)
+        tfreq.uniform_frequencies(100, 3)
 
 
 def test_sampled_frequencies():
-    k = np.asarray(tf.sampled_frequencies(416, 85))
+    k = np.asarray(tfreq.sampled_frequencies(416, 85))
     assert k.shape == (416, 2) and k.dtype.kind == "i"
     rows = [tuple(r) for r in k.tolist()]
     assert len(set(rows)) == 416
@@ -443,13 +445,13 @@ def test_sampled_frequencies():
     assert 0.68 <= np.mean(linf <= 28) <= 0.72  # low limit 85 // 3 = 28, ≈ 70 % low
     assert not set(rows) & {(-a, -b) for a, b in rows}  # never both k and −k
     assert all((a > 0) or (a == 0 and b > 0) for a, b in rows)
-    assert rows == [tuple(r) for r in np.asarray(tf.sampled_frequencies(416, 85)).tolist()]  # deterministic
-    assert rows != [tuple(r) for r in np.asarray(tf.sampled_frequencies(416, 85, seed=1)).tolist()]
+    assert rows == [tuple(r) for r in np.asarray(tfreq.sampled_frequencies(416, 85)).tolist()]  # deterministic
+    assert rows != [tuple(r) for r in np.asarray(tfreq.sampled_frequencies(416, 85, seed=1)).tolist()]
     with pytest.raises(ValueError):
-        tf.sampled_frequencies(416, 85, low_limit=90)
+        tfreq.sampled_frequencies(416, 85, low_limit=90)
 
 
-TUNER_SMALL = dict(frequencies=tf.sampled_frequencies(64, 8, 3), low_limit=3)
+TUNER_SMALL = dict(frequencies=tfreq.sampled_frequencies(64, 8, 3), low_limit=3)
 
 
 def test_tuner_first_layer_integer_frequencies_and_periodicity():
@@ -507,11 +509,11 @@ def test_tuner_frequencies_frozen_phases_trained():
 
 def test_tuner_hidden_init_std_per_row():
     width = 64
-    model = Tuner(out_features=1, width=width, depth=2)  # reference 416 frequencies
+    model = TunerReference(out_features=1, width=width, depth=2)  # reference 416 frequencies
     p = _init(model, _grid(2))["params"]
     kern = np.asarray(p["layers_1"]["kernel"], np.float64)
     assert kern.shape == (416, width)
-    low = tf.is_low(tf.reference_frequencies(), tf.REFERENCE_LOW_LIMIT)
+    low = tfreq.is_low(tfreq.reference_frequencies(), tfreq.REFERENCE_LOW_LIMIT)
     for mask, c in ((low, 1.0), (~low, 0.6)):
         block = kern[mask]
         expected = 0.3 * c / 30.0
@@ -522,21 +524,21 @@ def test_tuner_hidden_init_std_per_row():
     deep = np.asarray(p["layers_2"]["kernel"], np.float64)
     assert abs(deep.std() / (0.3 * 1.0 / 30.0) - 1) < 4 * _std_rel_se(deep.size, NORMAL_KURTOSIS)
     # SIREN-style alternative and validation
-    ps = _init(Tuner(out_features=1, width=width, hidden_init="siren"), _grid(2))["params"]
+    ps = _init(TunerReference(out_features=1, width=width, hidden_init="siren"), _grid(2))["params"]
     _check_uniform(ps["layers_1"]["kernel"], math.sqrt(6 / 416) / 30.0, "tuner siren hidden")
     with pytest.raises(ValueError):
-        Tuner(hidden_init="xavier")
+        TunerReference(hidden_init="xavier")
     with pytest.raises(ValueError):
         Tuner(frequencies=[(1, 0), (0, 1)])  # explicit frequencies need low_limit
 
 
 def test_tuner_bound_groups():
-    model = Tuner(out_features=1, width=8, depth=2)
+    model = TunerReference(out_features=1, width=8, depth=2)
     groups = tuner_bound_groups(model)
     assert set(groups) == {"layers_1", "layers_2"}  # output layer layers_3 is unbounded
     g = groups["layers_1"]["kernel"]
     assert g.shape == (416, 1)
-    linf = np.abs(np.asarray(tf.reference_frequencies())).max(1)
+    linf = np.abs(np.asarray(tfreq.reference_frequencies())).max(1)
     np.testing.assert_array_equal(g[:, 0], np.where(linf <= 7, 0, 1))
     assert np.sum(g == 0) == 128
     assert np.all(np.asarray(groups["layers_2"]["kernel"]) == 2)
@@ -566,7 +568,7 @@ def test_tuner_learned_bounds_hold_and_train():
     assert set(p1) == {"kernel", "bias", "bound"}
     c = np.asarray(jax.nn.softplus(p1["bound"]), np.float64)
     assert np.all(c > 0)
-    expected_c = tf.row_bounds(TUNER_SMALL["frequencies"], 3, 1.0, 0.6)
+    expected_c = tfreq.row_bounds(TUNER_SMALL["frequencies"], 3, 1.0, 0.6)
     np.testing.assert_allclose(c, expected_c, rtol=1e-5)
     np.testing.assert_allclose(jax.nn.softplus(v["params"]["layers_2"]["bound"]), 1.0, rtol=1e-5)
 

@@ -11,10 +11,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from spectral_inr.models import HarmonicMLP, Siren, Tuner, tuner_bound_groups
-from spectral_inr.models import tuner_frequencies as tf
-from spectral_inr.optim import (frequency_aware_scaling, harmonic_adam, learned_bounds, learned_bounds_penalty,
-                                tuner_bounds)
+from spectral_inr.models import (HarmonicMLP, Siren, Tuner, learned_bounds, learned_bounds_penalty,
+                                 tuner_bound_groups)
+from spectral_inr.models import tuner_frequencies as tfreq
+from spectral_inr.optim import frequency_aware_scaling, harmonic_adam, tuner_bounds
 
 KEY = jax.random.PRNGKey(0)
 OMEGA_G = 30.0
@@ -169,9 +169,9 @@ def test_harmonic_adam_inject_hyperparams():
 # TUNER bounds
 # ---------------------------------------------------------------------------
 
-TUNER_FREQS = tf.sampled_frequencies(64, 8, 3)
+TUNER_FREQS = tfreq.sampled_frequencies(64, 8, 3)
 TUNER = Tuner(out_features=3, frequencies=TUNER_FREQS, low_limit=3, width=64)
-LOW_ROWS = tf.is_low(TUNER_FREQS, 3)
+LOW_ROWS = tfreq.is_low(TUNER_FREQS, 3)
 
 
 def _bound_per_row(c_low, c_high):

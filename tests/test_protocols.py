@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from spectral_inr import models, protocols, recipes
-from spectral_inr.models import tuner_frequencies as tf
+from spectral_inr.models import tuner_frequencies as tfreq
 
 _jit = functools.partial(jax.jit, compiler_options={"xla_backend_optimization_level": 0})
 KEY = jax.random.PRNGKey(0)
@@ -43,7 +43,7 @@ def test_tuner_clamp_bounds_after_a_step(name, expected):
     import optax
     new = optax.apply_updates(big, updates)
     kernel = np.asarray(new["layers_1"]["kernel"], np.float64)
-    low = tf.is_low(tf.reference_frequencies(n=140), p.low_limit)
+    low = tfreq.is_low(tfreq.reference_frequencies(n=140), p.low_limit)
     want = np.where(low, expected[0], expected[1]) / 30.0
     np.testing.assert_allclose(kernel.max(axis=1), want, rtol=1e-5)
     assert low.sum() == 128 and (~low).sum() == 12
@@ -53,7 +53,7 @@ def test_tuner_protocol_uses_the_reference_list_and_official_phases():
     p = _tiny("official")
     model = recipes.tuner_protocol_fitter(p, "tuner").model_fn({})
     enc = model.layers[0]
-    assert enc.frequencies == tf.reference_frequencies(n=16) and enc.period == 4.0
+    assert enc.frequencies == tfreq.reference_frequencies(n=16) and enc.period == 4.0
     phase = np.asarray(_jit(model.init)(KEY, jnp.zeros((1, 2)))["params"]["layers_0"]["phase"])
     assert np.abs(phase).max() <= 1 / math.sqrt(2)
 

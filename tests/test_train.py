@@ -29,7 +29,8 @@ import pytest
 
 from spectral_inr import models as M
 from spectral_inr.models.tuner_frequencies import row_bounds, sampled_frequencies
-from spectral_inr.optim import harmonic_adam, learned_bounds, learned_bounds_penalty
+from spectral_inr.models import learned_bounds, learned_bounds_penalty
+from spectral_inr.optim import harmonic_adam
 from spectral_inr.train import Fitter, fit, grid, sweep
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "scripts"))

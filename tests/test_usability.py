@@ -9,9 +9,9 @@ from __future__ import annotations
 import json
 import os
 import signal
+import subprocess
 import sys
 import time
-import warnings
 from pathlib import Path
 
 import jax
@@ -24,7 +24,6 @@ sys.path.insert(0, str(Path(__file__).parent / "reliability_scripts"))
 from relcli import assert_one_line_error, run_cli, start_cli, step_dirs  # noqa: E402
 
 from spectral_inr import cli, metrics, models, optim, recipes  # noqa: E402
-from spectral_inr.cli import parser as cli_parser  # noqa: E402
 from spectral_inr.signals import load_signal  # noqa: E402
 
 TINY = ["--width", "16", "--depth", "1", "--chunk", "10"]
@@ -165,20 +164,20 @@ def test_every_model_with_default_flags_at_512(tmp_path, capsys):
 
 
 def test_tuner_width_follows_the_bandlimit():
-    assert len(models.Tuner(width=32, bandlimit=6).layers[0].frequencies) == 32
-    small = models.Tuner(width=416, bandlimit=4)       # only 28 fit below 4
+    assert len(models.TunerSampled(bandlimit=6, width=32).layers[0].frequencies) == 32
+    small = models.TunerSampled(bandlimit=4, width=416)       # only 28 fit below 4
     assert len(small.layers[0].frequencies) == models.tuner_frequencies.max_sampled_frequencies(4) == 28
     with pytest.raises(ValueError, match="at most 28 fit"):
-        models.Tuner(width=416, bandlimit=4, n_frequencies=29)
+        models.TunerSampled(bandlimit=4, width=416, n_frequencies=29)
 
 
 def test_max_sampled_frequencies_is_exact():
-    tf = models.tuner_frequencies
+    tfreq = models.tuner_frequencies
     for band in (2, 3, 5, 8, 13):
-        most = tf.max_sampled_frequencies(band)
-        assert len(tf.sampled_frequencies(most, band)) == most
+        most = tfreq.max_sampled_frequencies(band)
+        assert len(tfreq.sampled_frequencies(most, band)) == most
         with pytest.raises(ValueError, match=f"at most {most} fit"):
-            tf.sampled_frequencies(most + 1, band)
+            tfreq.sampled_frequencies(most + 1, band)
 
 
 def test_impossible_explicit_tuner_width_says_what_fits(work, tmp_path, capsys):
@@ -268,12 +267,12 @@ def test_sweep_json_ranks_settings_like_sweep_md(work, tmp_path, capsys):
 
 
 # --- 10. the {"params": p} pattern for every model ----------------------------------------------------
-@pytest.mark.parametrize("name", ["siren", "tuner", "siren2", "finer", "ffn"])
+@pytest.mark.parametrize("name", ["siren", "tuner-sampled", "siren2", "finer", "ffn"])
 def test_variables_with_params_replaced_works_for_every_model(name):
     """``model.apply({**variables, "params": p}, x)`` — the README's pattern — works for every model,
     including the Fourier-feature MLP whose ``B`` lives in the ``constants`` collection."""
     coords = jnp.asarray(np.random.default_rng(0).uniform(-1, 1, (64, 2)), jnp.float32)
-    kw = {"tuner": dict(bandlimit=8, width=32)}.get(name, dict(width=32, depth=2))
+    kw = {"tuner-sampled": dict(bandlimit=8, width=32)}.get(name, dict(width=32, depth=2))
     model = models.get_model(name, out_features=1, **kw)
     variables = jax.vmap(model.init, in_axes=(0, None))(jax.random.split(jax.random.PRNGKey(0), 3), coords)
 
@@ -311,11 +310,25 @@ def test_help_shows_defaults_and_models(capsys):
     assert "comma-separated list" in text            # sweep says which flags take lists
 
 
-def test_help_defaults_agree_with_the_recipes():
-    assert cli_parser.DEFAULT_LRS == recipes.DEFAULT_LR
-    assert cli_parser.DEFAULT_OMEGA0 == recipes.DEFAULT_OMEGA0
-    assert set(cli_parser.MODELS_HELP) == set(recipes.SIGNAL_MODELS)
-    assert f"× {recipes.TUNER_WIDTH}" in cli_parser.MODELS_HELP["tuner"]
+def test_help_is_written_from_the_defaults_protocol(capsys):
+    """One copy of the per-model defaults (``protocols.cli``): ``--help`` and the recipes read it."""
+    from spectral_inr.protocols.cli import SIGNAL_MODELS
+    with pytest.raises(SystemExit):
+        cli.build_parser().parse_args(["fit", "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    for name, m in SIGNAL_MODELS.items():
+        assert f"{name} {m.lr:g}" in text and " ".join(m.help().split()) in text
+    assert "× 416" in SIGNAL_MODELS["tuner"].help() and "3000" in SIGNAL_MODELS["siren"].help()
+    sig = load_signal(None, resize=(48, 48))
+    siren = recipes.model_fn("siren", sig)({})
+    assert siren.layers[0].omega == SIGNAL_MODELS["siren"].first_omega0 and len(siren.layers) == 3 + 1
+    assert recipes.fitter("siren", sig).optimizer_fn({"lr": 0.5}).init({}).hyperparams["learning_rate"] == 0.5
+
+
+def test_the_cli_parser_does_not_import_jax():
+    code = ("import sys; import spectral_inr.cli.parser as p; p.build_parser(); "
+            "assert 'jax' not in sys.modules, 'jax imported'")
+    subprocess.run([sys.executable, "-c", code], check=True)
 
 
 def test_integer_flags_say_integer():
@@ -413,7 +426,7 @@ def test_bandlimit_above_nyquist_warns(work):
 def test_package_and_registry_have_docs():
     import spectral_inr
     assert "models" in spectral_inr.__doc__ and "train" in spectral_inr.__doc__
-    assert "tuner" in type(models.MODELS).__doc__ and models.MODELS["siren"] is models.Siren
+    assert "tuner" in models.registry.__doc__ and models.MODELS["siren"] is models.Siren
 
 
 # --- the one-command GPU Kodak script, on the CPU at smoke size ------------------------------------------

@@ -8,7 +8,8 @@ from pathlib import Path
 import numpy as np
 
 from spectral_inr.cli import rundir
-from spectral_inr.cli.parser import DEFAULT_OMEGA0, UsageError, build_parser, check_applicable
+from spectral_inr.cli.parser import build_parser, check_applicable
+from spectral_inr.protocols.cli import OMEGA0, SIGNAL_MODELS
 
 
 def _per_sample_bytes(fitter, members, coords) -> int:
@@ -72,6 +73,7 @@ def run(args, given: set, members_axes: dict, label: str, default_out: Path) -> 
     from spectral_inr.train import grid, sweep
 
     out, created, replace = rundir.prepare(args, given, default_out)
+    recipes.signal.check_model(args.model)
     axes = members_axes(args)   # after --resume has restored the run's flags
     check_applicable(args)
     signal = load_signal(args.signal, resize=args.resize, crop=args.crop, max_samples=args.max_samples)
@@ -142,8 +144,7 @@ def _metrics_json(args, signal, result, scores, label) -> dict:
 
 
 def _default_lr(model):
-    from spectral_inr.recipes import DEFAULT_LR
-    return DEFAULT_LR.get(model, 1e-4)
+    return SIGNAL_MODELS[model].lr
 
 
 def _report_diverged(m: dict) -> None:
@@ -153,7 +154,7 @@ def _report_diverged(m: dict) -> None:
 
 
 def cmd_fit(args, given: set) -> int:
-    axes = lambda a: {"lr": [a.lr or _default_lr(a.model)], "omega0": [a.omega0 or DEFAULT_OMEGA0]}
+    axes = lambda a: {"lr": [a.lr or _default_lr(a.model)], "omega0": [a.omega0 or OMEGA0]}
     stem = Path(args.signal).stem if args.signal else "cameraman"
     m = run(args, given, axes, "fit", Path("runs") / f"{stem}-{args.model}")
     parts = [f"{name} {m[name]['mean']:.2f} ± {m[name]['std']:.2f}" for name in
@@ -168,7 +169,7 @@ def cmd_fit(args, given: set) -> int:
 def cmd_sweep(args, given: set) -> int:
     from spectral_inr import report
 
-    axes = lambda a: {"lr": a.lr or [_default_lr(a.model)], "omega0": a.omega0 or [DEFAULT_OMEGA0]}
+    axes = lambda a: {"lr": a.lr or [_default_lr(a.model)], "omega0": a.omega0 or [OMEGA0]}
     m = run(args, given, axes, "sweep", Path("runs") / f"sweep-{args.model}")
     settings = sweep_settings(m)
     (args.out / "sweep.md").write_text(sweep_table(settings))
@@ -232,8 +233,9 @@ def demo_width(model: str, size) -> int:
     """128, or for TUNER on a small ``--size`` as many frequencies as fit below its bandlimit."""
     if model != "tuner":
         return DEMO_WIDTH
-    from spectral_inr.models import tuner_frequencies as tf
-    return min(DEMO_WIDTH, tf.max_sampled_frequencies(tf.default_bandlimit(min(size)))) or DEMO_WIDTH
+    from spectral_inr.models import tuner_frequencies
+    most = tuner_frequencies.max_sampled_frequencies(tuner_frequencies.default_bandlimit(min(size)))
+    return min(DEMO_WIDTH, most) or DEMO_WIDTH
 
 
 def cmd_demo(args, given: set) -> int:
@@ -244,7 +246,7 @@ def cmd_demo(args, given: set) -> int:
                 "--test-fraction", "0.05",
                 "--out", str(args.out / model), "--overwrite"]   # a demo re-run replaces its own outputs
         ns = build_parser().parse_args(argv)
-        axes = lambda a, model=model: {"lr": [_default_lr(model)], "omega0": [DEFAULT_OMEGA0]}
+        axes = lambda a, model=model: {"lr": [_default_lr(model)], "omega0": [OMEGA0]}
         rows.append((model, run(ns, {"model", "steps", "resize", "width", "depth", "test_fraction", "out",
                                      "overwrite"}, axes, "demo", args.out / model)))
     print(f"cameraman {args.size[0]}×{args.size[1]}, 95/5 train/test pixels, {args.steps} steps, width {DEMO_WIDTH}")

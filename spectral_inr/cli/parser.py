@@ -13,28 +13,11 @@ from typing import Optional, Sequence
 
 import numpy as np
 
+# the per-model defaults: one JAX-free protocol read by the parser and the recipes
+from spectral_inr.data.images import MAX_SIDE  # JAX-free
+from spectral_inr.protocols.cli import APPLIES_TO, OMEGA0, SIGNAL_MODELS
+
 EXIT_ERROR = 1
-MAX_SIDE = 32768
-
-# The signal models, one line each (defaults: spectral_inr.recipes; tests check these agree).
-MODELS_HELP = {
-    "siren": "SIREN (Sitzmann et al. 2020): 3 sine layers × 256, ω0 30 (audio: first ω0 3000); lr 1e-4",
-    "tuner": "TUNER (Novello et al. 2024): integer input frequencies below the bandlimit (side // 6), one "
-             "bounded sine layer × 416 (fewer when fewer frequencies fit); lr 5e-4",
-    "siren2": "SIREN² (2025): SIREN with Gaussian weight noise scaled from the signal's spectral centroid; lr 1e-4",
-    "finer": "FINER (Liu et al. 2024): SIREN with variable-periodic sin((|z|+1)z) activations; lr 1e-4",
-    "ffn": "Fourier features (Tancik et al. 2020): random B ~ N(0, 10²), 256 features, ReLU MLP 3×256; lr 1e-3",
-}
-DEFAULT_LRS = {"siren": 1e-4, "tuner": 5e-4, "siren2": 1e-4, "finer": 1e-4, "ffn": 1e-3}
-DEFAULT_OMEGA0 = 30.0
-# flag → the models it applies to (anything else rejects it)
-APPLIES_TO = {
-    "omega0": ("siren", "siren2", "finer", "tuner"),
-    "first_omega0": ("siren", "siren2", "finer"),
-    "bandlimit": ("tuner",),
-    "learned_bounds": ("tuner",),
-}
-
 
 class UsageError(ValueError):
     """A bad command-line value."""
@@ -120,27 +103,31 @@ class _Help(argparse.RawDescriptionHelpFormatter):
 
 
 def _models_epilog() -> str:
-    return "models:\n" + "\n".join(f"  {name:<7} {line}" for name, line in MODELS_HELP.items())
+    return "models:\n" + "\n".join(f"  {name:<7} {m.help()}" for name, m in SIGNAL_MODELS.items())
 
 
 def _common(p: argparse.ArgumentParser, sweep: bool, d):
     num = _list_of if sweep else _positive
     lst = " (comma-separated list: one member per value)" if sweep else ""
-    lrs = ", ".join(f"{m} {v:g}" for m, v in DEFAULT_LRS.items())
+    lrs = ", ".join(f"{name} {m.lr:g}" for name, m in SIGNAL_MODELS.items())
+    siren, tuner = SIGNAL_MODELS["siren"], SIGNAL_MODELS["tuner"]
+    no_omega0 = ", ".join(n for n in SIGNAL_MODELS if n not in APPLIES_TO["omega0"])
+    first = ", ".join(APPLIES_TO["first_omega0"])
     p.add_argument("signal", nargs="?", default=d(None), help="image or WAV file (default: bundled cameraman)")
-    p.add_argument("--model", default=d("siren"), help="one of " + ", ".join(MODELS_HELP) + " (see below)")
+    p.add_argument("--model", default=d("siren"), help="one of " + ", ".join(SIGNAL_MODELS) + " (see below)")
     p.add_argument("--steps", type=_positive(int, "--steps"), default=d(500), help="optimizer steps")
     p.add_argument("--seeds", type=_positive(int, "--seeds"), default=d(1), help="seeds per setting (vmapped)")
     p.add_argument("--lr", type=num(float, "--lr"), default=d(None),
                    help=f"learning rate{lst} (default: per model: {lrs})")
     p.add_argument("--omega0", type=num(float, "--omega0"), default=d(None),
-                   help=f"hidden ω0 (TUNER: ω_G){lst} (default: {DEFAULT_OMEGA0:g}; not for ffn)")
+                   help=f"hidden ω0 (TUNER: ω_G){lst} (default: {OMEGA0:g}; not for {no_omega0})")
     p.add_argument("--first-omega0", type=_positive(float, "--first-omega0"), default=d(None),
-                   help="first-layer ω0 (default: 30, SIREN on audio 3000; siren, siren2, finer only)")
+                   help=f"first-layer ω0 (default: {siren.first_omega0:g}, SIREN on audio {siren.audio_first_omega0:g}; "
+                        f"{first} only)")
     p.add_argument("--width", type=_positive(int, "--width"), default=d(None),
-                   help="hidden width (default: 256; TUNER 416 or as many frequencies as fit)")
+                   help=f"hidden width (default: {siren.width}; TUNER {tuner.width} or as many frequencies as fit)")
     p.add_argument("--depth", type=_positive(int, "--depth"), default=d(None),
-                   help="hidden sine layers (default: 3; TUNER 1)")
+                   help=f"hidden sine layers (default: {siren.depth}; TUNER {tuner.depth})")
     p.add_argument("--bandlimit", type=_positive(int, "--bandlimit"), default=d(None),
                    help="TUNER's bandlimit in cycles per signal (default: smallest side // 6)")
     p.add_argument("--learned-bounds", action="store_true", default=d(False), help="TUNER with learned bounds")

@@ -5,10 +5,12 @@
 """
 from spectral_inr.models import activations, initializers
 from spectral_inr.models.harmonic import HarmonicMLP, harmonic_frequencies
+from spectral_inr.models.learned_bounds import learned_bounds, learned_bounds_penalty
 from spectral_inr.models.layers import (FourierFeatures, IntegerFrequencyEncoding, PositionalEncoding,
                                         SineLayer)
 from spectral_inr.models.mlp import SinusoidalMLP
-from spectral_inr.models.presets import (Finer, FourierFeatureMLP, Siren, Siren2, Tuner, TunerSiren, siren2_for_signal,
+from spectral_inr.models.presets import (Finer, FourierFeatureMLP, Siren, Siren2, Tuner, TunerReference, TunerSampled,
+                                         TunerSiren, siren2_for_signal,
                                          tuner_bound_groups)
 from spectral_inr.models.registry import MODELS, get_model
 from spectral_inr.models.siren2_scales import noise_scales as siren2_noise_scales
@@ -17,7 +19,7 @@ from spectral_inr.models import tuner_frequencies
 
 __all__ = [
     "SineLayer", "SinusoidalMLP", "IntegerFrequencyEncoding", "FourierFeatures", "PositionalEncoding",
-    "Siren", "Siren2", "Finer", "Tuner", "TunerSiren", "HarmonicMLP", "FourierFeatureMLP",
+    "Siren", "Siren2", "Finer", "Tuner", "TunerReference", "TunerSampled", "TunerSiren", "HarmonicMLP", "FourierFeatureMLP",
     "siren2_for_signal", "siren2_noise_scales", "spectral_centroid", "tuner_bound_groups",
-    "harmonic_frequencies", "tuner_frequencies", "activations", "initializers", "MODELS", "get_model",
+    "harmonic_frequencies", "tuner_frequencies", "learned_bounds", "learned_bounds_penalty", "activations", "initializers", "MODELS", "get_model",
 ]

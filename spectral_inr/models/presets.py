@@ -13,9 +13,10 @@ import numpy as np
 from spectral_inr.models import activations as act
 from spectral_inr.models import initializers as inits
 from spectral_inr.models import siren2_scales
-from spectral_inr.models import tuner_frequencies as tf
+from spectral_inr.models import tuner_frequencies
 from spectral_inr.models.layers import FourierFeatures, IntegerFrequencyEncoding, PositionalEncoding, SineLayer
 from spectral_inr.models.mlp import SinusoidalMLP
+from spectral_inr.protocols.tuner import C_DEEP, C_HIGH, C_LOW, OMEGA_G
 
 
 def _is_number(v) -> bool:
@@ -109,27 +110,26 @@ def Finer(out_features: int = 3, width: int = 256, depth: int = 3, omega0: float
     return _siren_stack(out_features, width, depth, omega0, first_omega0, activation, first_bias)
 
 
-TUNER_OMEGA_G = 30.0
-TUNER_C_LOW, TUNER_C_HIGH = 1.0, 0.6   # reference bounds; theory needs c < 2
-TUNER_C_DEEP = 1.0                    # deeper hidden layers: one scalar bound (our default)
+# TUNER's defaults: config_init.yml's ω_G and bounds (spectral_inr.protocols.tuner)
+TUNER_OMEGA_G, TUNER_C_LOW, TUNER_C_HIGH, TUNER_C_DEEP = OMEGA_G, C_LOW, C_HIGH, C_DEEP
 
 
-def Tuner(out_features: int = 3, frequencies: Optional[Sequence[Sequence[int]]] = None, *,
-          bandlimit: Optional[int] = None, low_limit: Optional[int] = None, n_frequencies: Optional[int] = None,
-          period: Optional[float] = None, width: int = 416, depth: int = 1, omega_g: float = TUNER_OMEGA_G,
-          c_low: float = TUNER_C_LOW, c_high: float = TUNER_C_HIGH, c_deep: float = TUNER_C_DEEP,
-          hidden_init: str = "normal", learned_bounds: bool = False, dim: int = 2,
-          seed: int = 0, phase_init: str = "official") -> SinusoidalMLP:
-    """TUNER (Novello et al., arXiv 2407.21121).
+def Tuner(out_features: int = 3, frequencies: Optional[Sequence[Sequence[int]]] = None,
+          low_limit: Optional[int] = None, *, period: float = 3.0, width: int = 416, depth: int = 1,
+          omega_g: float = TUNER_OMEGA_G, c_low: float = TUNER_C_LOW, c_high: float = TUNER_C_HIGH,
+          c_deep: float = TUNER_C_DEEP, hidden_init: str = "normal", learned_bounds: bool = False,
+          phase_init: str = "official") -> SinusoidalMLP:
+    """TUNER (Novello et al., arXiv 2407.21121) on an explicit frequency list.
 
-    Input layer ``sin(2π·k·x/p + φ)`` with frozen integer ``k`` (explicit
-    ``frequencies``; else ``n_frequencies`` sampled with ``bandlimit`` — default
-    ``width``, capped at what fits below the bandlimit; else the first
-    ``n_frequencies`` (default all 416) of the authors' list with its low limit 10), period ``p`` (default: 4, the
-    official config's, with the authors' list; 3, the ablation scripts', otherwise), then ``depth`` hidden layers ``sin(ω_G(Wx+b))`` and a
-    linear output.  The first hidden matrix starts ``W_j· ~ N(0, (0.3·c_j/ω_G)²)``
-    (``hidden_init="normal"``) or SIREN-uniform (``"siren"``), with ``c_j = c_low``
-    for input frequencies ``|k|∞ ≤ low_limit`` and ``c_high`` otherwise.
+    Input layer ``sin(2π·k·x/p + φ)`` with the frozen integer ``frequencies`` ``k``
+    and period ``p`` (default 3: the paper's ablation scripts), then ``depth``
+    hidden layers ``sin(ω_G(Wx+b))`` and a linear output.  The first hidden
+    matrix starts ``W_j· ~ N(0, (0.3·c_j/ω_G)²)`` (``hidden_init="normal"``) or
+    SIREN-uniform (``"siren"``), with ``c_j = c_low`` for input frequencies
+    ``|k|∞ ≤ low_limit`` and ``c_high`` otherwise.  The two other ways to choose
+    the frequencies have their own presets: :func:`TunerReference` (the authors'
+    Kodak list, period 4) and :func:`TunerSampled` (the paper's recipe below a
+    bandlimit, in any dimension).
 
     Bounds ``|ω_G·W_ij| ≤ c_j`` are kept by :func:`spectral_inr.optim.tuner_bounds`
     (with :func:`tuner_bound_groups`) or, with ``learned_bounds=True``, by the
@@ -140,22 +140,13 @@ def Tuner(out_features: int = 3, frequencies: Optional[Sequence[Sequence[int]]] 
     ``bias_init=False``) or ``U(±π/2)`` (``"half-pi"``: the ``Initializer``'s
     own default, ``initialize_bias``).
     """
-    if period is None:
-        period = 4.0 if frequencies is None and bandlimit is None else 3.0
     if frequencies is None:
-        if bandlimit is None:
-            frequencies = tf.reference_frequencies(n=n_frequencies or 416)
-            low_limit = tf.REFERENCE_LOW_LIMIT if low_limit is None else low_limit
-        else:
-            low_limit = max(1, bandlimit // 3) if low_limit is None else low_limit
-            if n_frequencies is None:  # as many input neurons as hidden ones, or as many as fit
-                n_frequencies = min(width, tf.max_sampled_frequencies(bandlimit, low_limit, dim=dim)) or width
-            frequencies = tf.sampled_frequencies(n_frequencies, bandlimit, low_limit, dim=dim, seed=seed)
-    elif low_limit is None:
+        raise ValueError("Tuner needs frequencies (or use TunerReference / TunerSampled)")
+    if low_limit is None:
         raise ValueError("explicit frequencies need an explicit low_limit")
     frequencies = tuple(tuple(int(v) for v in k) for k in frequencies)
     _check_positive(out_features=out_features, width=width, depth=depth, omega_g=omega_g, period=period)
-    rows = tf.row_bounds(frequencies, low_limit, c_low, c_high)
+    rows = tuner_frequencies.row_bounds(frequencies, low_limit, c_low, c_high)
     layers = [IntegerFrequencyEncoding(frequencies, period, low_limit=low_limit, phase_init=_phase_init(phase_init))]
     for i in range(depth):
         bound = (tuple(rows.tolist()) if i == 0 else float(c_deep))
@@ -173,6 +164,31 @@ def Tuner(out_features: int = 3, frequencies: Optional[Sequence[Sequence[int]]] 
             layers.append(SineLayer(width, omega_g, act.sine, kernel))
     layers.append(SineLayer(out_features, None, kernel_init=inits.siren_hidden_uniform(omega_g)))
     return SinusoidalMLP(tuple(layers))
+
+
+def TunerReference(out_features: int = 3, *, n_frequencies: int = 416, low_limit: int = tuner_frequencies.REFERENCE_LOW_LIMIT,
+                   period: float = 4.0, **kwargs) -> SinusoidalMLP:
+    """TUNER on the authors' Kodak list (:func:`tuner_frequencies.reference_frequencies`):
+    its first ``n_frequencies`` rows (416: the poster's network), low limit 10
+    (``config_init.yml`` ``block_limits``) and period 4 (``config_init.yml``).
+    Other keywords (``width`` 416, ``depth`` 1, ``omega_g``, bounds, …) as :func:`Tuner`."""
+    return Tuner(out_features, tuner_frequencies.reference_frequencies(n=n_frequencies), low_limit, period=period, **kwargs)
+
+
+def TunerSampled(out_features: int = 3, bandlimit: int = 85, *, n_frequencies: Optional[int] = None,
+                 low_limit: Optional[int] = None, dim: int = 2, seed: int = 0, period: float = 3.0,
+                 width: int = 416, **kwargs) -> SinusoidalMLP:
+    """TUNER with frequencies sampled by the paper's recipe below ``bandlimit`` in ``ℤ^dim``
+    (:func:`tuner_frequencies.sampled_frequencies`): low limit ``B // 3``
+    (:func:`tuner_frequencies.default_low_limit`), ``n_frequencies`` = ``width``
+    (as many input neurons as hidden ones) capped at what fits below the
+    bandlimit, period 3.  The default bandlimit 85 is ``512 // 6`` (Kodak's side).
+    Other keywords as :func:`Tuner`."""
+    low_limit = tuner_frequencies.default_low_limit(bandlimit) if low_limit is None else low_limit
+    if n_frequencies is None:
+        n_frequencies = min(width, tuner_frequencies.max_sampled_frequencies(bandlimit, low_limit, dim=dim)) or width
+    frequencies = tuner_frequencies.sampled_frequencies(n_frequencies, bandlimit, low_limit, dim=dim, seed=seed)
+    return Tuner(out_features, frequencies, low_limit, period=period, width=width, **kwargs)
 
 
 TUNER_PHASE_INITS = {"official": inits.torch_default_bias, "half-pi": inits.uniform_bias(np.pi / 2)}
@@ -195,7 +211,7 @@ def TunerSiren(out_features: int = 3, frequencies: Optional[Sequence[Sequence[in
     bounds, and a linear output.  Phases start ``U(±1/√d)`` (PyTorch's default).
     """
     if frequencies is None:
-        frequencies = tf.uniform_frequencies(width, bandlimit, seed=seed)
+        frequencies = tuner_frequencies.uniform_frequencies(width, bandlimit, seed=seed)
     frequencies = tuple(tuple(int(v) for v in k) for k in frequencies)
     _check_positive(out_features=out_features, width=width, depth=depth, omega0=omega0, period=period)
     layers = [IntegerFrequencyEncoding(frequencies, period, phase_init=inits.torch_default_bias)]
@@ -220,7 +236,7 @@ def tuner_bound_groups(model: SinusoidalMLP) -> dict:
     hidden = [i for i, layer in enumerate(model.layers) if isinstance(layer, SineLayer) and layer.omega is not None]
     for n, i in enumerate(hidden):
         if n == 0:
-            rows = np.where(tf.is_low(encoding.frequencies, encoding.low_limit), 0, 1)[:, None]
+            rows = np.where(tuner_frequencies.is_low(encoding.frequencies, encoding.low_limit), 0, 1)[:, None]
         else:
             rows = np.asarray(2)
         groups[f"layers_{i}"] = {"kernel": rows.astype(np.int32)}

@@ -31,6 +31,8 @@ import itertools
 
 import numpy as np
 
+from spectral_inr.protocols.tuner import BANDLIMIT_DIVISOR
+
 REFERENCE_LOW = tuple(range(8))                      # train_mrnet.py: init_freqs[0]
 REFERENCE_HIGH = tuple(13 * i for i in range(13))    # train_mrnet.py: init_freqs[1] = 0, 13, …, 156
 REFERENCE_LOW_LIMIT = 10                             # configs/config_init.yml: block_limits [10]
@@ -38,8 +40,14 @@ LOW_FRACTION = 0.7
 
 
 def default_bandlimit(side: int) -> int:
-    """TUNER's bandlimit for an image of ``side`` pixels: ``side // 6``."""
-    return max(1, side // 6)
+    """TUNER's bandlimit for an image of ``side`` pixels: ``side // 6``
+    (:data:`spectral_inr.protocols.tuner.BANDLIMIT_DIVISOR`)."""
+    return max(1, side // BANDLIMIT_DIVISOR)
+
+
+def default_low_limit(bandlimit: int) -> int:
+    """TUNER's low limit ``l = B // 3`` (at least 1) for bandlimit ``B``."""
+    return max(1, bandlimit // 3)
 
 
 def reference_frequencies(low=REFERENCE_LOW, high=REFERENCE_HIGH, n: int | None = 416, order: str = "yx") -> tuple:
@@ -100,7 +108,7 @@ def sampled_frequencies(n: int, bandlimit: int, low_limit: int | None = None, *,
     where ``m`` is the smallest grid size holding enough points.
     """
     if low_limit is None:
-        low_limit = max(1, bandlimit // 3)
+        low_limit = default_low_limit(bandlimit)
     if not (0 < low_limit < bandlimit):
         raise ValueError(f"need 0 < low_limit < bandlimit, got {low_limit}, {bandlimit}")
     if n <= dim:
@@ -144,7 +152,7 @@ def max_sampled_frequencies(bandlimit: int, low_limit: int | None = None, *, dim
     The low share ``n_low = min(round(low_fraction·(n − dim)), |low pool|)`` is fixed by ``n``; the rest
     must fit on the finest high grid (``m = bandlimit − low_limit``)."""
     if low_limit is None:
-        low_limit = max(1, bandlimit // 3)
+        low_limit = default_low_limit(bandlimit)
     if not (0 < low_limit < bandlimit):
         return 0
     _, low_pool = _low_pool(low_limit, dim)
@@ -168,6 +176,6 @@ def row_bounds(frequencies, low_limit: int, c_low: float, c_high: float) -> np.n
     return np.where(is_low(frequencies, low_limit), c_low, c_high).astype(np.float32)
 
 
-__all__ = ["default_bandlimit", "reference_frequencies", "uniform_frequencies", "sampled_frequencies",
+__all__ = ["default_bandlimit", "default_low_limit", "reference_frequencies", "uniform_frequencies", "sampled_frequencies",
            "max_sampled_frequencies", "is_low",
            "row_bounds", "REFERENCE_LOW_LIMIT"]

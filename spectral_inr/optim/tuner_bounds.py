@@ -18,14 +18,15 @@ from __future__ import annotations
 
 from typing import Mapping
 
-import jax
 import jax.numpy as jnp
 import optax
 
 from spectral_inr.optim._paths import check_spec, map_with_spec
+from spectral_inr.protocols.tuner import C_DEEP, C_HIGH, C_LOW, OMEGA_G
 
 
-def tuner_bounds(groups: Mapping, c_low=1.0, c_high=0.6, c_deep=1.0, omega_g=30.0) -> optax.GradientTransformation:
+def tuner_bounds(groups: Mapping, c_low=C_LOW, c_high=C_HIGH, c_deep=C_DEEP,
+                 omega_g=OMEGA_G) -> optax.GradientTransformation:
     """Project bounded kernels onto ``|W| ≤ c/ω_G`` after the update.
 
     Args:
@@ -54,31 +55,3 @@ def tuner_bounds(groups: Mapping, c_low=1.0, c_high=0.6, c_deep=1.0, omega_g=30.
         return optax.EmptyState()
 
     return optax.GradientTransformation(init_fn, update_fn)
-
-
-LEARNED_BOUNDS_LAMBDA = 2e-5  # DianaPat/TUNER configs/config_init.yml: loss_weights {'bound': .00002}
-PENALTY_REDUCTIONS = ("sum", "mean")
-
-
-def learned_bounds_penalty(params, lam: float = LEARNED_BOUNDS_LAMBDA, reduction: str = "sum"):
-    """TUNER's bound regulariser over every learned bound ``c = softplus(ρ)`` in ``params``.
-
-    ``reduction="sum"`` (default): ``λ·Σ_j c_j``, the paper's ``L_reg = Σ_j |c_j|``
-    (``c > 0`` here).  ``"mean"``: ``λ·mean_j c_j``, the form of the official
-    ``ablations/train_tanh.py`` (``‖b‖₁/len(b)``, computed there after the
-    optimizer step, so it never reaches the gradients).
-    """
-    if reduction not in PENALTY_REDUCTIONS:
-        raise ValueError(f"reduction must be one of {PENALTY_REDUCTIONS}, got {reduction!r}")
-    leaves = [leaf for path, leaf in jax.tree_util.tree_leaves_with_path(params)
-              if getattr(path[-1], "key", None) == "bound"]
-    if not leaves:
-        return jnp.zeros(())
-    c = jnp.concatenate([jax.nn.softplus(x).reshape(-1) for x in leaves])
-    return lam * (jnp.sum(c) if reduction == "sum" else jnp.mean(c))
-
-
-def learned_bounds(params) -> dict:
-    """The learned bound values ``c = softplus(ρ)`` by layer (for logging)."""
-    return {".".join(str(getattr(k, "key", k)) for k in path[:-1]): jax.nn.softplus(leaf)
-            for path, leaf in jax.tree_util.tree_leaves_with_path(params) if getattr(path[-1], "key", None) == "bound"}

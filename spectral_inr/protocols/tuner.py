@@ -15,6 +15,16 @@ import math
 from dataclasses import dataclass
 from typing import Optional, Tuple
 
+#: The paper's bandlimit for a signal of ``side`` samples: ``side // 6`` — half of the Nyquist limit
+#: ``side/2``, divided by 3 (85 for Kodak's 512 px; the SIREN baseline's ``omega_0: [85]``).
+BANDLIMIT_DIVISOR = 6
+
+#: The bounds of ``config_init.yml`` (``bounds: [[1., .6], 1.]``): c_low on the low band, c_high above it,
+#: c_deep for deeper hidden layers (the Kodak net has none; one scalar bound is our reading); theory needs c < 2.
+C_LOW, C_HIGH, C_DEEP = 1.0, 0.6, 1.0
+OMEGA_G = 30.0                     # config_init.yml hidden_omega_0: 30
+LEARNED_LAMBDA = 2e-5              # config_init.yml loss_weights bound: .00002
+
 # Published (TUNER paper/poster Kodak table, mean over the 24 images):
 # signal PSNR and gradient PSNR, test (the 5 % held-out fit) and train (a fit on all pixels).
 PAPER_TABLE = {
@@ -39,16 +49,16 @@ class TunerKodak:
     frequencies: str = "reference"     # train_mrnet.py init_freqs: low 0..7, high 0,13,…,156
     period: float = 4.0                # config_init.yml period: 4 (the ablation scripts use 3)
     low_limit: int = 10                # config_init.yml block_limits: [10]
-    omega_g: float = 30.0              # config_init.yml hidden_omega_0: 30
+    omega_g: float = OMEGA_G           # config_init.yml hidden_omega_0: 30
     phase_init: str = "official"       # train_mrnet.py Initializer(bias_init=False): PyTorch U(±1/√2)
     init_bounds: Tuple[float, float] = (1.0, 0.4)   # train_mrnet.py hyper["bounds"] = [1.0, 0.4], init N(0, (0.3c/ω_G)²)
     # The bounds the clamp really applies (c_low, c_high): ClampOptimizationHandler clamps each
     # state-dict entry named "middle…weight" in order; MRBoundedModule's unused `middle_layers.0.weight`
     # sorts first and takes 1.0, so the real hidden matrix gets 0.4/ω_G on every column.
     clamp_bounds: Tuple[float, float] = (0.4, 0.4)
-    c_deep: float = 1.0                # config_init.yml bounds [[1., .6], 1.]: deeper hidden layers
+    c_deep: float = C_DEEP             # config_init.yml bounds [[1., .6], 1.]: deeper hidden layers
     learned_penalty: str = "sum"       # paper: L_reg = Σ_j |c_j|
-    learned_lambda: float = 2e-5       # config_init.yml loss_weights bound: .00002
+    learned_lambda: float = LEARNED_LAMBDA   # config_init.yml loss_weights bound: .00002
     # --- the paper's SIREN baseline (train_siren.py) --------------------------------------
     baseline_bandlimit: int = 85       # config_init.yml omega_0: [85] → first_omega_0; uniform in [0,B]×[−B,B]
     baseline_lr: float = 1e-4          # train_siren.py: Adam(lr=0.0001)
@@ -78,7 +88,7 @@ PAPER = dataclasses.replace(
     OFFICIAL, name="paper",
     # The paper and poster describe per-column bounds W_1j ← clamp(W_1j, c_j) with c_low on the low
     # band and c_high above it; the values are config_init.yml's bounds [[1., .6], 1.].
-    init_bounds=(1.0, 0.6), clamp_bounds=(1.0, 0.6))
+    init_bounds=(C_LOW, C_HIGH), clamp_bounds=(C_LOW, C_HIGH))
 QUICK = dataclasses.replace(
     OFFICIAL, name="quick", images=(1, 5, 13, 23), resize=128, width=128, batch_size=None, epochs=300, seeds=2,
     reduced="4 images; the 512² crop downsampled to 128²; 128 neurons (the official list's first 126 rows, i.e. its "

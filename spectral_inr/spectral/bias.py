@@ -5,7 +5,7 @@ Band ``b``'s relative error of a prediction ``f`` of a target ``g`` is
     e_b = Σ_{k ∈ b} |F(f)_k − F(g)_k|² / Σ_{k ∈ b} |F(g)_k|²
 
 (FFT over the signal's sampling axes, bands by radial frequency as in
-:func:`spectral_inr.spectral.signals.band_index`; NaN where the target has no
+:func:`spectral_inr.spectral.spectra.band_index`; NaN where the target has no
 energy).  :func:`spectral_bias_curve` trains with the engine and records
 ``e_b`` between chunks of steps; a network with spectral bias sees the
 low-band error fall first (Rahaman et al. 2019).
@@ -18,7 +18,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from spectral_inr.spectral.signals import band_index, spectral_power
+from spectral_inr.spectral.spectra import band_index, spectral_power
 
 __all__ = ["band_errors", "spectral_bias_curve"]
 

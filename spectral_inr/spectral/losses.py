@@ -2,7 +2,7 @@
 
 Signals put their sampling axes first (``ndim`` of them, 2 for images) and
 channels after; cut-offs are radial frequencies as fractions of Nyquist (see
-:func:`spectral_inr.spectral.signals.normalized_radius`).  The factories at the
+:func:`spectral_inr.spectral.spectra.normalized_radius`).  The factories at the
 bottom adapt them to the engine: :class:`~spectral_inr.train.Fitter` calls
 ``loss_fn(pred, target)`` on flattened ``(N, C)`` arrays and
 ``regularizer(params, hp)``.
@@ -15,15 +15,12 @@ from typing import Callable, Sequence
 import jax
 import jax.numpy as jnp
 
-from spectral_inr.spectral.signals import normalized_radius, spectral_power
+from spectral_inr.ops.dtypes import as_float
+from spectral_inr.spectral.spectra import normalized_radius, spectral_power
 
 __all__ = ["high_frequency_penalty", "bandlimited_mse", "lowpass", "bandlimited_mse_loss", "spectral_penalty_loss",
            "high_frequency_regularizer"]
 
-
-def _float(x):
-    x = jnp.asarray(x)
-    return x.astype(jnp.promote_types(x.dtype, jnp.float32))
 
 
 def _passband(shape, cutoff, ndim):
@@ -39,7 +36,7 @@ def high_frequency_penalty(pred, cutoff: float, ndim: int = 2):
     The share of the prediction's energy above the radial ``cutoff``; 0 for a
     band-limited signal (an all-zero signal gives 0).
     """
-    pred = _float(pred)
+    pred = as_float(pred)
     power = spectral_power(jnp.fft.fftn(pred, axes=tuple(range(ndim))))
     high = jnp.sum(jnp.where(_passband(pred.shape, cutoff, ndim), 0.0, power))
     total = jnp.sum(power)
@@ -50,7 +47,7 @@ def high_frequency_penalty(pred, cutoff: float, ndim: int = 2):
 def lowpass(x, cutoff: float, ndim: int = 2):
     """Ideal low-pass: ``Re IFFT(1[r ≤ cutoff]·FFT(x))`` (the mask is ±k symmetric,
     so the result of a real ``x`` is real)."""
-    x = _float(x)
+    x = as_float(x)
     axes = tuple(range(ndim))
     spec = jnp.where(_passband(x.shape, cutoff, ndim), jnp.fft.fftn(x, axes=axes), 0.0)
     return jnp.real(jnp.fft.ifftn(spec, axes=axes))
@@ -63,7 +60,7 @@ def bandlimited_mse(pred, target, cutoff: float, ndim: int = 2):
     By Parseval this is ``Σ_{r≤cutoff} |FFT(pred − target)|² / (N·size)``
     with ``N`` the number of samples, which is how it is computed.
     """
-    diff = _float(pred) - _float(target)
+    diff = as_float(pred) - as_float(target)
     n = 1
     for s in diff.shape[:ndim]:
         n *= s

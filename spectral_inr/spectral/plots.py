@@ -12,7 +12,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from spectral_inr.spectral import distributions as dist
-from spectral_inr.spectral.layers import neuron_spectrum_profile
+from spectral_inr.spectral.diagnostics import neuron_spectrum_profile
 
 __all__ = ["plot_amplitude_spectrum", "plot_activation_histograms", "plot_layer_spectra", "plot_spectral_bias",
            "plot_tuner_spectrum", "plot_ntk_spectra"]

@@ -36,8 +36,8 @@ import jax.numpy as jnp
 import numpy as np
 
 from spectral_inr.models.layers import IntegerFrequencyEncoding, SineLayer
-from spectral_inr.spectral.bessel import integer_power, bessel_j
-from spectral_inr.spectral.layers import effective_kernel
+from spectral_inr.spectral.bessel import bessel_j, integer_power
+from spectral_inr.spectral.diagnostics import effective_kernel
 
 __all__ = ["TunerExpansion", "multi_indices", "tuner_expansion", "tuner_expansion_from_model",
            "evaluate_expansion", "periodic_grid", "predicted_fft", "tuner_spectrum_check"]

@@ -27,9 +27,10 @@ def mse_loss(pred, target):
     return jnp.mean(jnp.square(pred - target))
 
 
-def default_optimizer(hp: Hyper) -> optax.GradientTransformation:
-    """Adam with ``hp["lr"]`` injected (so it lives in the optimizer state)."""
-    return optax.inject_hyperparams(optax.adam)(learning_rate=hp["lr"])
+def default_optimizer(hp: Hyper, lr: Optional[float] = None) -> optax.GradientTransformation:
+    """Adam with the learning rate ``hp["lr"]`` (``lr`` when ``hp`` has none) injected, so that it
+    lives in the optimizer state: a traced per-member value under ``vmap``, readable and schedulable."""
+    return optax.inject_hyperparams(optax.adam)(learning_rate=hp["lr"] if "lr" in hp or lr is None else lr)
 
 
 @dataclasses.dataclass(frozen=True, eq=False)   # hashed by identity: compiled functions are cached per Fitter

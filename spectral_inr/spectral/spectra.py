@@ -16,6 +16,8 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from spectral_inr.ops.dtypes import as_float
+
 __all__ = ["spectral_power", "amplitude_spectrum", "periodogram", "power_spectrum", "radial_profile", "normalized_radius",
            "band_index", "band_energies"]
 
@@ -24,10 +26,6 @@ def spectral_power(f):
     """``|f|²`` as ``Re² + Im²`` (finite gradient at ``f = 0``, unlike ``abs``)."""
     return jnp.real(f) ** 2 + jnp.imag(f) ** 2
 
-
-def _float(x):
-    x = jnp.asarray(x)
-    return x.astype(jnp.promote_types(x.dtype, jnp.float32))
 
 
 def _one_sided_weights(n: int, dtype):
@@ -48,7 +46,7 @@ def amplitude_spectrum(x, sample_rate: float = 1.0):
     at ``f`` and a constant ``c`` shows ``|c|`` at 0.  Returns
     ``(freqs, A)`` with ``freqs = rfftfreq(N, 1/sample_rate)`` in Hz.
     """
-    x = _float(x)
+    x = as_float(x)
     n = x.shape[0]
     amp = jnp.abs(jnp.fft.rfft(x, axis=0)) / n
     w = _one_sided_weights(n, amp.dtype).reshape((-1,) + (1,) * (x.ndim - 1))
@@ -63,7 +61,7 @@ def periodogram(x, sample_rate: float = 1.0, detrend: bool = True):
     :func:`amplitude_spectrum`), so ``Σ_k P_k·f_s/N = mean(x − x̄)²`` (Parseval).
     ``detrend=False`` keeps the mean.  Returns ``(freqs, P)``.
     """
-    x = _float(x)
+    x = as_float(x)
     if detrend:
         x = x - jnp.mean(x, axis=0, keepdims=True)
     n = x.shape[0]
@@ -79,7 +77,7 @@ def power_spectrum(x, ndim: int = 2):
     DC sits at index ``n_a // 2`` of each axis.  By Parseval the total equals
     ``N·Σ x²`` with ``N`` the number of samples.
     """
-    x = _float(x)
+    x = as_float(x)
     axes = tuple(range(ndim))
     p = spectral_power(jnp.fft.fftn(x, axes=axes))
     p = p.reshape(p.shape[:ndim] + (-1,)).sum(-1)
@@ -103,7 +101,7 @@ def radial_profile(power):
     beyond, i.e. the corners, are dropped).  A 1-D spectrum is folded
     (``±k`` averaged).
     """
-    power = _float(power)
+    power = as_float(power)
     shape = power.shape
     r = np.rint(_bin_radius(shape)).astype(np.int32).ravel()
     n_rings = min(shape) // 2 + 1
@@ -137,7 +135,7 @@ def band_energies(x, edges: Sequence[float] = (1 / 3, 2 / 3), ndim: int = 2):
 
 @functools.partial(jax.jit, static_argnums=(1, 2))
 def _band_energies(x, edges, ndim):
-    x = _float(x)
+    x = as_float(x)
     shape = x.shape[:ndim]
     p = spectral_power(jnp.fft.fftn(x, axes=tuple(range(ndim))))
     p = p.reshape(shape + (-1,)).sum(-1).ravel()

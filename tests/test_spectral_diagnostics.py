@@ -1,4 +1,4 @@
-"""spectral.layers / distributions: SIREN's activation statistics, per-neuron spectra."""
+"""spectral.diagnostics / distributions: SIREN's activation statistics, per-neuron spectra."""
 import jax
 import jax.numpy as jnp
 import numpy as np

@@ -1,4 +1,4 @@
-"""spectral.signals: 1-D spectra vs analytic peaks and scipy, 2-D radial profile, band energies."""
+"""spectral.spectra: 1-D spectra vs analytic peaks and scipy, 2-D radial profile, band energies."""
 import jax
 import jax.numpy as jnp
 import numpy as np

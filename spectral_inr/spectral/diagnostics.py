@@ -17,7 +17,7 @@ import jax.numpy as jnp
 
 from spectral_inr.models.layers import IntegerFrequencyEncoding, SineLayer
 from spectral_inr.spectral import distributions as dist
-from spectral_inr.spectral.signals import power_spectrum, radial_profile
+from spectral_inr.spectral.spectra import power_spectrum, radial_profile
 
 __all__ = ["layer_activations", "effective_kernel", "activation_ks", "neuron_power_spectrum",
            "neuron_spectrum_profile", "sum_power_spectrum", "profile_centroid"]

@@ -1,0 +1,84 @@
+"""The command line's per-model defaults (``spectral-inr fit``/``sweep``), as data.
+
+One :class:`SignalModel` per model the CLI fits to a signal.  The parser reads
+them for its flags and ``--help`` lines, :mod:`spectral_inr.recipes.signal` for
+the models it builds — one copy of every default.  JAX-free, so ``--help``
+stays instant.  Values taken from a paper's protocol point at it; the rest are
+this library's choices (``docs/fidelity.md``).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Optional, Tuple
+
+from spectral_inr.protocols.siren2 import OFFICIAL as _AUDIO
+from spectral_inr.protocols.tuner import BANDLIMIT_DIVISOR
+from spectral_inr.protocols.tuner import OFFICIAL as _KODAK
+
+#: hidden ω0 of every sine model (TUNER's ω_G): config_init.yml hidden_omega_0 30; SIREN's ω0 = 30
+OMEGA0 = _KODAK.omega_g
+
+
+@dataclass(frozen=True)
+class SignalModel:
+    """A model's CLI defaults.  ``first_omega0``/``audio_first_omega0``: the first
+    layer's ω0 on images and on audio (``None``: not a flag of this model)."""
+
+    name: str
+    title: str                          # paper, for --help
+    lr: float
+    width: int
+    depth: int
+    omega0: Optional[float] = OMEGA0    # hidden ω0; None: no sine layers (ffn)
+    first_omega0: Optional[float] = None
+    audio_first_omega0: Optional[float] = None
+    sigma: Optional[float] = None       # Fourier features: B ~ N(0, σ²)
+    features: Optional[int] = None      # Fourier features: columns of B
+    summary: str = ""                   # what the model is, one phrase
+
+    def help(self) -> str:
+        """The model's ``--help`` line, written from the values above."""
+        if self.name == "tuner":
+            shape = (f"one bounded sine layer × {self.width} (fewer when fewer frequencies fit), integer input "
+                     f"frequencies below the bandlimit (side // {BANDLIMIT_DIVISOR})")
+        elif self.omega0 is None:
+            shape = f"random B ~ N(0, {self.sigma:g}²), {self.features} features, ReLU MLP {self.depth}×{self.width}"
+        else:
+            audio = (f" (audio: first ω0 {self.audio_first_omega0:g})"
+                     if self.audio_first_omega0 not in (None, self.first_omega0) else "")
+            shape = f"{self.depth} sine layers × {self.width}, ω0 {self.omega0:g}{audio}"
+        return f"{self.title}: {self.summary + ', ' if self.summary else ''}{shape}; lr {self.lr:g}"
+
+
+SIGNAL_MODELS = {m.name: m for m in (
+    # lr 1e-4: SIREN² learn_audios.py config.lr (also SIREN's own image fits); 3×256: SIREN's image network width
+    SignalModel("siren", "SIREN (Sitzmann et al. 2020)", _AUDIO.lr, 256, 3, first_omega0=OMEGA0,
+                audio_first_omega0=_AUDIO.siren_first_omega0),
+    # the poster's 416 neurons, config_init.yml's one hidden layer and lr 5e-4
+    SignalModel("tuner", "TUNER (Novello et al. 2024)", _KODAK.lr, _KODAK.width, _KODAK.depth),
+    SignalModel("siren2", "SIREN² (2025)", _AUDIO.lr, 256, 3, first_omega0=_AUDIO.siren2_first_omega0,
+                audio_first_omega0=_AUDIO.siren2_first_omega0,
+                summary="SIREN with Gaussian weight noise scaled from the signal's spectral centroid"),
+    SignalModel("finer", "FINER (Liu et al. 2024)", _AUDIO.lr, 256, 3, first_omega0=OMEGA0,
+                audio_first_omega0=OMEGA0, summary="SIREN with variable-periodic sin((|z|+1)z) activations"),
+    # Tancik et al.'s image setting: σ = 10, 256 features, lr 1e-3
+    SignalModel("ffn", "Fourier features (Tancik et al. 2020)", 1e-3, 256, 3, omega0=None, sigma=10.0,
+                features=256),
+)}
+
+#: flag → the models it applies to (the CLI rejects it for any other)
+APPLIES_TO = {
+    "omega0": tuple(n for n, m in SIGNAL_MODELS.items() if m.omega0 is not None),
+    "first_omega0": tuple(n for n, m in SIGNAL_MODELS.items() if m.first_omega0 is not None),
+    "bandlimit": ("tuner",),
+    "learned_bounds": ("tuner",),
+}
+
+
+def first_omega0(model: str, kind: str) -> Optional[float]:
+    """The default first-layer ω0 of ``model`` on a signal of ``kind`` (``"image"``/``"audio"``)."""
+    m = SIGNAL_MODELS[model]
+    return m.audio_first_omega0 if kind == "audio" else m.first_omega0
+
+
+__all__: Tuple[str, ...] = ("SignalModel", "SIGNAL_MODELS", "APPLIES_TO", "OMEGA0", "first_omega0")

@@ -1,0 +1,110 @@
+"""The CLI's models for any signal, from the per-model defaults in :mod:`spectral_inr.protocols.cli`.
+
+``model_fn(name, signal, …)`` returns ``hp -> module`` for the engine, where
+``hp["omega0"]`` (hidden ω0, TUNER's ω_G) may be a traced sweep value.  What
+depends on the signal: the first ω0 (SIREN on audio: 3000), SIREN²'s noise
+scales (the signal's spectral centroid), TUNER's bandlimit (smallest side // 6)
+and width (416, or as many integer frequencies as fit below that bandlimit).
+"""
+from __future__ import annotations
+
+import warnings
+from typing import Callable, Optional
+
+import optax
+
+from spectral_inr import models, optim
+from spectral_inr.models import tuner_frequencies
+from spectral_inr.protocols import cli as defaults
+from spectral_inr.protocols.cli import SIGNAL_MODELS
+from spectral_inr.protocols import tuner as tuner_protocol
+from spectral_inr.protocols.tuner import OFFICIAL as TUNER_KODAK
+from spectral_inr.signals import Signal
+from spectral_inr.train.fitter import Fitter, default_optimizer
+
+
+def check_model(name: str) -> None:
+    """A ``ValueError`` naming the signal models unless ``name`` is one."""
+    if name not in SIGNAL_MODELS:
+        if name in models.MODELS:
+            raise ValueError(f"model {name!r} is a classifier, not a signal model; use one of {', '.join(SIGNAL_MODELS)}")
+        raise ValueError(f"unknown model {name!r}; choose one of {', '.join(SIGNAL_MODELS)}")
+
+
+def _check_positive(**values) -> None:
+    for label, v in values.items():
+        if v is not None and v <= 0:
+            raise ValueError(f"--{label} must be positive, got {v}")
+
+
+def tuner_bandlimit(signal: Signal, bandlimit: Optional[int] = None) -> int:
+    """TUNER's bandlimit for ``signal``: ``bandlimit`` or ``smallest side // 6``; too small is an error,
+    above the grid's Nyquist limit a warning."""
+    side = min(signal.shape)
+    band = bandlimit or tuner_frequencies.default_bandlimit(side)
+    if band < 2:
+        raise ValueError(f"signal too small for TUNER: bandlimit {band} (need ≥ 2; sides of ≥ 12 samples)")
+    if band > side // 2:
+        warnings.warn(f"bandlimit {band} is above the signal's Nyquist limit ({side // 2} cycles for {side} "
+                      "samples): those frequencies alias on the grid", UserWarning)
+    return band
+
+
+def model_fn(name: str, signal: Signal, *, width: Optional[int] = None, depth: Optional[int] = None,
+             first_omega0: Optional[float] = None, bandlimit: Optional[int] = None,
+             learned_bounds: bool = False, noise_scales=None, sigma: Optional[float] = None) -> Callable:
+    """``hp -> flax module`` for model ``name`` fitted to ``signal``."""
+    check_model(name)
+    _check_positive(width=width, depth=depth, bandlimit=bandlimit)
+    m = SIGNAL_MODELS[name]
+    out, dim = signal.channels, len(signal.shape)
+    depth = depth or m.depth
+    if name == "tuner":
+        band = tuner_bandlimit(signal, bandlimit)
+        # the paper's 416, or as many frequencies as fit below the bandlimit; an explicit width must fit
+        n = width or min(m.width, tuner_frequencies.max_sampled_frequencies(band, dim=dim))
+        return lambda hp: models.TunerSampled(out, band, n_frequencies=n, dim=dim, width=n, depth=depth,
+                                              omega_g=hp.get("omega0", m.omega0), learned_bounds=learned_bounds)
+    kw = dict(out_features=out, width=width or m.width, depth=depth)
+    if name == "ffn":
+        return lambda hp: models.FourierFeatureMLP(sigma=sigma or m.sigma, num_features=m.features, **kw)
+    first = first_omega0 or defaults.first_omega0(name, signal.kind)
+    if name == "siren2":
+        scales = noise_scales or models.siren2_noise_scales(signal.values, signal.kind)
+        # per-member scales (a sweep over signals) come in hp as "s0", "s1"
+        return lambda hp: models.Siren2(omega0=hp.get("omega0", m.omega0), first_omega0=first,
+                                        noise_scales=(hp["s0"], hp["s1"]) if "s0" in hp else scales, **kw)
+    ctor = models.Siren if name == "siren" else models.Finer
+    return lambda hp: ctor(omega0=hp.get("omega0", m.omega0), first_omega0=first, **kw)
+
+
+def optimizer_fn(name: str, model_fn: Callable, *, learned_bounds: bool = False) -> Callable:
+    """``hp -> optax`` for model ``name``: Adam with ``hp["lr"]`` injected, and for
+    TUNER (fixed bounds) the bound projection as the last link, with ``c_low``,
+    ``c_high``, ``c_deep`` from ``hp`` when swept (defaults: the model's)."""
+    if name != "tuner" or learned_bounds:
+        return default_optimizer
+    groups = models.tuner_bound_groups(model_fn({}))
+    omega_g = SIGNAL_MODELS["tuner"].omega0
+    return lambda hp: optax.chain(
+        default_optimizer(hp),
+        optim.tuner_bounds(groups, c_low=hp.get("c_low", tuner_protocol.C_LOW),
+                           c_high=hp.get("c_high", tuner_protocol.C_HIGH),
+                           c_deep=hp.get("c_deep", tuner_protocol.C_DEEP), omega_g=hp.get("omega0", omega_g)))
+
+
+def regularizer_fn(name: str, *, learned_bounds: bool = False) -> Optional[Callable]:
+    """TUNER's learned-bounds penalty (the Kodak protocol's ``λ·Σ c``, ``λ = 2e-5``), else ``None``."""
+    if name == "tuner" and learned_bounds:
+        return lambda params, hp: models.learned_bounds_penalty(params, TUNER_KODAK.learned_lambda,
+                                                               reduction=TUNER_KODAK.learned_penalty)
+    return None
+
+
+def fitter(name: str, signal: Signal, *, batch_size: Optional[int] = None, shuffle: str = "fixed",
+           **model_kwargs) -> Fitter:
+    """The engine's :class:`~spectral_inr.train.Fitter` for model ``name`` on ``signal``."""
+    mfn = model_fn(name, signal, **model_kwargs)
+    lb = model_kwargs.get("learned_bounds", False)
+    return Fitter(mfn, optimizer_fn(name, mfn, learned_bounds=lb), regularizer=regularizer_fn(name, learned_bounds=lb),
+                  batch_size=batch_size, shuffle=shuffle)
