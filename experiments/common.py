@@ -125,7 +125,8 @@ def write_markdown(name: str, profile: str, payload: dict, markdown: str, figure
     stem = f"{name}-{profile}"
     env = payload.get("environment") or environment()
     footer = (f"\n_Device: {env['device']} ×{env['device_count']}, jax {env['jax']}, "
-              f"Python {env['python']}, {env['cpus']} CPUs ({env.get('cpu_model', 'unknown')}). "
+              f"Python {env['python']}, {env['cpus']} CPUs" + (f" ({env['cpu_model']})" if env.get("cpu_model") else "")
+              + ". "
               f"Wall time: {payload.get('seconds', float('nan')):.0f} s._\n")
     (out / f"{stem}.md").write_text(markdown + footer)
     for fig_name, fig in (figures or {}).items():
