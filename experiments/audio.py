@@ -15,12 +15,14 @@ reduced to this CPU).  Rows:
   grid's Nyquist limit (``AudioFit.finer_omega0``: 1,208 for 10,000 samples);
 * ``finer++-repo``: the repository's FINER configuration, first ω0 = 30.
 
-Clips × seeds form one vmapped member axis per method and clip length.
+Clips × seeds form one vmapped member axis per method and clip length.  The reported
+PSNR is the full-signal waveform PSNR of each member's lowest-training-loss parameters
+(where a method trains on minibatches, the best loss is a minibatch's and can be
+above it: it is kept as a second column).
 """
 from __future__ import annotations
 
 import dataclasses
-import time
 
 import numpy as np
 
@@ -87,47 +89,60 @@ def run_method(method, p, clips, wav_dir=None):
     return record, curve
 
 
-def main(argv=None):
-    args = common.parse_args(__doc__.splitlines()[0], argv, profiles=tuple(protocols.SIREN2_AUDIO))
-    p = protocols.SIREN2_AUDIO[args.profile]
-    clips = load_clips(p, common.data_root(args.data))
-    wav_dir = args.out / f"audio-{args.profile}"
-    wav_dir.mkdir(parents=True, exist_ok=True)
+def run(p, data_root=None, out=None, partial=None):
+    """``(payload, arrays)`` for protocol ``p``: per method, every clip × seed; the WAVs of seed 0 go to
+    ``out/audio-<profile>/``; ``partial`` writes the results after every method (a long profile interrupted
+    keeps the methods that finished)."""
+    clips = load_clips(p, data_root)
+    wav_dir = None
+    if out is not None:
+        wav_dir = out / f"audio-{p.name}"
+        wav_dir.mkdir(parents=True, exist_ok=True)
     per_method, curves = {}, {}
-    with common.Timer() as total:
-        for method in p.methods:
-            per_method[method], curves[method] = run_method(method, p, clips, wav_dir)
-            r = per_method[method]
-            print(f"{method}: best PSNR {common.mean_std(r['best_psnr'])} dB ({r['seconds']:.0f} s)", flush=True)
-            # after every method, so that an interrupted long profile keeps the methods that finished
-            payload = {"config": dataclasses.asdict(p), "clips": list(p.clips), "methods": per_method,
-                       "paper_mean_psnr": PAPER_MEAN_PSNR, "seconds": time.perf_counter() - total.start,
-                       "complete": len(per_method) == len(p.methods)}
-            common.write_results("audio", args.profile, payload, markdown(p, per_method),
-                                 {"curves": figure(curves)}, out=args.out)
+    for method in p.methods:
+        per_method[method], curves[method] = run_method(method, p, clips, wav_dir)
+        r = per_method[method]
+        print(f"{method}: PSNR {common.mean_std(r['psnr_of_best_params'])} dB ({r['seconds']:.0f} s)", flush=True)
+        payload = {"config": dataclasses.asdict(p), "clips": list(p.clips), "methods": dict(per_method),
+                   "paper_mean_psnr": PAPER_MEAN_PSNR, "complete": len(per_method) == len(p.methods)}
+        if partial is not None and not payload["complete"]:
+            partial(payload, {"curves": dict(curves)})
+    return payload, {"curves": curves}
 
 
-def markdown(p, per_method):
-    rows = [[m, common.mean_std(r["best_psnr"]), common.mean_std(r["snr"]),
-             PAPER_MEAN_PSNR.get(PAPER_ROW.get(m), "—"), f"{r['seconds']:.0f}"] for m, r in per_method.items()]
+# --- report (tables from the payload alone) -----------------------------------------------------------------
+def markdown(payload: dict) -> str:
+    """The headline PSNR is the full-signal waveform PSNR of each member's chosen (lowest-loss) parameters; the
+    best training loss's PSNR — a minibatch's, where the protocol trains on minibatches — is a second column."""
+    cfg, per_method = payload["config"], payload["methods"]
+    methods = [m for m in cfg.get("methods", METHODS) if m in per_method]   # older files: no config.methods
+    rows = [[m, common.mean_std(per_method[m]["psnr_of_best_params"]), common.mean_std(per_method[m]["best_psnr"]),
+             common.mean_std(per_method[m]["snr"]), PAPER_MEAN_PSNR.get(PAPER_ROW.get(m), "—"),
+             f"{per_method[m]['seconds']:.0f}"] for m in methods]
     per_clip = []
-    for m, r in per_method.items():
-        for clip in p.clips:
+    for m in methods:
+        r = per_method[m]
+        for clip in cfg["clips"]:
             sel = [i for i, mem in enumerate(r["members"]) if mem["clip"] == clip]
-            per_clip.append([m, clip, common.mean_std(np.asarray(r["best_psnr"])[sel]),
+            per_clip.append([m, clip, common.mean_std(np.asarray(r["psnr_of_best_params"])[sel]),
+                             common.mean_std(np.asarray(r["best_psnr"])[sel]),
                              common.mean_std(np.asarray(r["snr"])[sel]), f"{r['zero_psnr'][sel[0]]:.1f}"])
-    window = (f"samples {p.offset:,}–{p.offset + p.samples:,}" if p.offset else f"the first {p.samples:,} samples")
-    return (f"# exp-audio ({p.name})\n\nProtocol `spectral_inr.protocols.siren2` `{p.name}`"
-            + (f" — reduced: {p.reduced}" if p.reduced else "") + ".\n\n"
-            f"{window[0].upper() + window[1:]} of each clip, {p.depth}×{p.width}, {p.steps} epochs, Adam {p.lr} "
-            f"×{p.decay} every {p.decay_every} steps, {p.seeds} seeds. PSNR = waveform PSNR (peak 1), best over "
-            "training; SNR of the best parameters. 'silence PSNR' is the PSNR of predicting zeros "
-            "(10·log10(1/mean t²)): a fit at or below it has learned nothing. Paper column: averages over the "
-            "paper's own clip list (from a summary, unverified) — not the same clips, windows or sizes.\n\n"
-            + common.markdown_table(["method", "best PSNR (dB)", "SNR (dB)", "paper mean PSNR", "seconds"], rows)
+    offset, samples = cfg["offset"], cfg["samples"]
+    window = f"samples {offset:,}–{offset + samples:,}" if offset else f"the first {samples:,} samples"
+    return (f"# exp-audio ({cfg['name']})\n\nProtocol `spectral_inr.protocols.siren2` `{cfg['name']}`"
+            + (f" — reduced: {cfg['reduced']}" if cfg["reduced"] else "") + ".\n\n"
+            f"{window[0].upper() + window[1:]} of each clip, {cfg['depth']}×{cfg['width']}, {cfg['steps']} epochs, "
+            f"Adam {cfg['lr']} ×{cfg['decay']} every {cfg['decay_every']} steps, {cfg['seeds']} seeds. PSNR = "
+            "waveform PSNR (peak 1) on the full window of the lowest-training-loss parameters; 'best training "
+            "PSNR' = the PSNR of that lowest training loss (a minibatch's where the method trains on "
+            "minibatches); SNR of the same parameters; 'silence PSNR' = the PSNR of predicting zeros, "
+            "10·log10(1/mean t²). Paper column: averages over the paper's own clip list (from a summary, "
+            "unverified) — not the same clips, windows or sizes.\n\n"
+            + common.markdown_table(["method", "PSNR (dB)", "best training PSNR", "SNR (dB)", "paper mean PSNR",
+                                     "seconds"], rows)
             + "\n## Per clip\n\n"
-            + common.markdown_table(["method", "clip", "best PSNR", "SNR", "silence PSNR"], per_clip)
-            + f"\nReconstructed WAVs (seed 0): `results/audio-{p.name}/`.\n")
+            + common.markdown_table(["method", "clip", "PSNR", "best training PSNR", "SNR", "silence PSNR"], per_clip)
+            + f"\nReconstructed WAVs (seed 0): `results/audio-{cfg['name']}/`.\n")
 
 
 def figure(curves):
@@ -142,5 +157,15 @@ def figure(curves):
     return fig
 
 
+def report(payload: dict, arrays=None):
+    """Markdown from the payload; the training-curve figure from the run's ``arrays``."""
+    return markdown(payload), ({"curves": figure(arrays["curves"])} if arrays is not None else {})
+
+
+def main(argv=None):
+    return common.main("audio", protocols.SIREN2_AUDIO, run, report, argv, description=__doc__.splitlines()[0],
+                       files=True)
+
+
 if __name__ == "__main__":
-    common.guarded("audio", main)
+    main()

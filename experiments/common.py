@@ -1,17 +1,24 @@
-"""Shared plumbing for experiments: profile choice, data location, results files.
+"""Shared plumbing for experiments: profile choice, data location, results files, the runner.
 
-Every experiment writes ``results/<exp>-<profile>.json`` and ``.md`` (with the
-device, jax version and wall time) and its figures as
-``results/<exp>-<profile>-<figure>.png``.
+An experiment module is three things over a protocol (``spectral_inr/protocols``):
+``run(protocol, data_root) -> payload`` (the computation; the payload is JSON-able,
+or ``(payload, arrays)`` where figures need arrays the JSON does not keep),
+``report(payload, arrays=None) -> (markdown, {name: figure})`` (tables from the
+payload alone, figures from what is given), and :func:`main`, which ties them
+to the command line.  Every experiment writes ``results/<exp>-<profile>.json``
+and ``.md`` (with the device, jax version and wall time) and its figures as
+``results/<exp>-<profile>-<figure>.png``; ``--report-only`` rebuilds the ``.md``
+(and the figures the JSON holds) from the saved JSON without re-running.
 """
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import platform
 import time
 from pathlib import Path
-from typing import Iterable, Optional, Sequence
+from typing import Callable, Iterable, Mapping, Optional, Sequence
 
 import numpy as np
 
@@ -29,6 +36,8 @@ def parse_args(description: str, argv: Optional[Sequence[str]] = None,
     p.add_argument("--profile", choices=tuple(profiles), default=os.environ.get("PROFILE", "quick"))
     p.add_argument("--data", type=Path, default=None, help="data root (default: $SPECTRAL_INR_DATA)")
     p.add_argument("--out", type=Path, default=RESULTS)
+    p.add_argument("--report-only", action="store_true",
+                   help="rebuild the .md (and the figures the JSON holds) from the saved results JSON; no run")
     return p.parse_args(argv)
 
 
@@ -104,9 +113,65 @@ def write_results(name: str, profile: str, payload: dict, markdown: str, figures
     env = environment()
     payload = {"experiment": name, "profile": profile, "environment": env, **payload}
     report.write_json(out / f"{stem}.json", payload)
+    return write_markdown(name, profile, payload, markdown, figures, out)
+
+
+def write_markdown(name: str, profile: str, payload: dict, markdown: str, figures: Optional[dict] = None,
+                   out: Path = RESULTS) -> Path:
+    """Write the Markdown with a footer from ``payload["environment"]`` (the run's), and the figures."""
+    from spectral_inr import report
+
+    out.mkdir(parents=True, exist_ok=True)
+    stem = f"{name}-{profile}"
+    env = payload.get("environment") or environment()
     footer = (f"\n_Device: {env['device']} ×{env['device_count']}, jax {env['jax']}, "
-              f"Python {env['python']}, {env['cpus']} CPUs ({env['cpu_model']}). Wall time: {payload.get('seconds', float('nan')):.0f} s._\n")
+              f"Python {env['python']}, {env['cpus']} CPUs" + (f" ({env['cpu_model']})" if env.get("cpu_model") else "")
+              + ". "
+              f"Wall time: {payload.get('seconds', float('nan')):.0f} s._\n")
     (out / f"{stem}.md").write_text(markdown + footer)
     for fig_name, fig in (figures or {}).items():
         report.save_figure(fig, out / f"{stem}-{fig_name}.png")
     return out / f"{stem}.md"
+
+
+def main(name: str, protocols: Mapping[str, object], run: Callable, report: Callable,
+         argv: Optional[Sequence[str]] = None, description: str = "", extra=None, files: bool = False) -> dict:
+    """``--profile P``: ``run(protocols[P], data_root)``, then ``report(payload, arrays)``, then the results files.
+
+    ``payload["seconds"]`` is set to ``run``'s wall time unless ``run`` set it.  With ``--report-only`` the
+    payload is read from ``<out>/<name>-<P>.json`` and only the Markdown and the figures ``report`` can draw
+    from it are rewritten.  ``extra(parser)`` adds flags; ``run`` then receives ``args`` as a keyword.
+    ``files=True``: ``run`` also receives ``out`` (the results folder, for files beside the results such as
+    WAVs) and ``partial(payload, arrays)``, which writes the results so far (a long run interrupted keeps
+    what finished).  Returns the payload."""
+    args = parse_args(description or f"exp-{name}", argv, profiles=tuple(protocols), extra=extra)
+    if args.report_only:
+        payload = json.loads((args.out / f"{name}-{args.profile}.json").read_text())
+        markdown, figures = report(payload)
+        path = write_markdown(name, args.profile, payload, markdown, figures, out=args.out)
+        print(f"wrote {path} from the saved JSON")
+        return payload
+
+    def write(payload, arrays, seconds):
+        payload.setdefault("seconds", seconds)
+        payload.setdefault("experiment", name)
+        payload.setdefault("profile", args.profile)
+        markdown, figures = report(payload, arrays)
+        return markdown, write_results(name, args.profile, payload, markdown, figures, out=args.out)
+
+    def go():
+        kw = {"args": args} if extra is not None else {}
+        with Timer() as total:
+            if files:
+                kw.update(out=args.out, partial=lambda payload, arrays=None: write(
+                    dict(payload), arrays, time.perf_counter() - total.start))
+            result = run(protocols[args.profile], data_root(args.data), **kw)
+        payload, arrays = result if isinstance(result, tuple) else (result, None)
+        markdown, path = write(payload, arrays, total.seconds)
+        print(markdown)
+        print(f"wrote {path} ({payload['seconds']:.0f} s)")
+        return payload
+
+    out = {}
+    guarded(name, lambda: out.update(payload=go()))
+    return out.get("payload")

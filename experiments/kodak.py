@@ -24,6 +24,7 @@ Images × seeds are one vmapped member axis per method (``member_targets``).
 from __future__ import annotations
 
 import dataclasses
+import json
 import time
 
 import numpy as np
@@ -125,6 +126,34 @@ def _flags(parser):
                              "results as a reduction, written as kodak-<profile>-<N>ep)")
 
 
+def run(p, data_root=None, methods=METHODS, partial=None):
+    """``(payload, arrays)``: every method in ``methods`` on the protocol's images (``arrays``: the first image
+    and each method's reconstruction of it, for the figure); ``partial`` writes the results after every method
+    (an interrupted long profile keeps the methods that finished)."""
+    images = load_images(p, data_root)
+    h, w = images[0].shape
+    split = train_test_split(h * w, test_fraction=p.test_fraction, seed=0)
+    per_method, previews = {}, {}
+    for method in methods:
+        per_method[method], previews[method] = run_method(p, method, images, split)
+        r = per_method[method]
+        print(f"{method}: " + ", ".join(f"{k} {common.mean_std(r[k])}" for k in METRICS)
+              + f" ({r['seconds']:.0f} s)", flush=True)
+        payload = {"config": dataclasses.asdict(p), "methods": dict(per_method), "method_order": list(per_method),
+                   "paper": PAPER_TABLE, "complete": len(per_method) == len(methods)}
+        arrays = {"target": images[0], "previews": dict(previews)}
+        if partial is not None and not payload["complete"]:
+            partial(payload, arrays)
+    return payload, arrays
+
+
+def report(payload: dict, arrays=None):
+    """Markdown and the training curves from the payload alone; the reconstructions figure from ``arrays``."""
+    figs = {"reconstructions": figure(arrays["target"], arrays["previews"])} if arrays is not None else {}
+    with_curves = {m: r for m, r in _ordered(payload).items() if "loss_every_10" in r}   # older files: none
+    return markdown(payload), {**figs, **({"curves": curves(with_curves)} if with_curves else {})}
+
+
 def main(argv=None):
     args = common.parse_args(__doc__.splitlines()[0], argv, profiles=tuple(protocols.TUNER_KODAK), extra=_flags)
     methods = [m for m in args.methods.split(",") if m]
@@ -139,27 +168,43 @@ def main(argv=None):
         note = f"{args.epochs} epochs instead of {p.epochs}"
         p = dataclasses.replace(p, epochs=args.epochs, reduced=f"{p.reduced}; {note}" if p.reduced else note)
         name = f"{args.profile}-{args.epochs}ep"
-    images = load_images(p, common.data_root(args.data))
-    h, w = images[0].shape
-    split = train_test_split(h * w, test_fraction=p.test_fraction, seed=0)
-    if args.ablation_learned_penalty:
-        return learned_penalty_ablation(p, images, split, args.out)
-    per_method, previews = {}, {}
-    with common.Timer() as total:
-        for method in methods:
-            per_method[method], previews[method] = run_method(p, method, images, split)
-            r = per_method[method]
-            print(f"{method}: " + ", ".join(f"{k} {common.mean_std(r[k])}" for k in METRICS)
-                  + f" ({r['seconds']:.0f} s)", flush=True)
-            # after every method: an interrupted long profile keeps the methods that finished
-            payload = {"config": dataclasses.asdict(p), "methods": per_method, "paper": PAPER_TABLE,
-                       "seconds": time.perf_counter() - total.start, "complete": len(per_method) == len(methods)}
-            common.write_results("kodak", name, payload, markdown(p, per_method),
-                                 {"reconstructions": figure(images[0], previews), "curves": curves(per_method)},
-                                 out=args.out)
+    if args.report_only:
+        payload = json.loads((args.out / f"kodak-{name}.json").read_text())
+        md, figs = report(payload)
+        print(f"wrote {common.write_markdown('kodak', name, payload, md, figs, out=args.out)} from the saved JSON")
+        return payload
+
+    def go():
+        root = common.data_root(args.data)
+        if args.ablation_learned_penalty:
+            images = load_images(p, root)
+            h, w = images[0].shape
+            split = train_test_split(h * w, test_fraction=p.test_fraction, seed=0)
+            return learned_penalty_ablation(p, images, split, args.out)
+        with common.Timer() as total:
+            def write(payload, arrays, seconds):
+                payload = {**payload, "seconds": seconds}
+                md, figs = report(payload, arrays)
+                common.write_results("kodak", name, payload, md, figs, out=args.out)
+
+            payload, arrays = run(p, root, methods,
+                                  partial=lambda pl, ar: write(pl, ar, time.perf_counter() - total.start))
+        write(payload, arrays, total.seconds)
+        return payload
+
+    return go()
 
 
-def markdown(p, per_method):
+def _ordered(payload: dict) -> dict:
+    """The methods in the order they ran (the JSON's keys are sorted)."""
+    per_method = payload["methods"]
+    order = payload.get("method_order") or [m for m in METHODS if m in per_method]
+    return {m: per_method[m] for m in order}
+
+
+def markdown(payload: dict) -> str:
+    """Tables from the payload (``config`` = the protocol, ``methods`` = :func:`run_method`'s records)."""
+    c, per_method = payload["config"], _ordered(payload)
     rows = []
     for method, r in per_method.items():
         paper = PAPER_TABLE.get(method)
@@ -177,16 +222,18 @@ def markdown(p, per_method):
             sel = [j for j, v in enumerate(imgs) if v == i]
             per_image.append([method, f"kodim{i:02d}"] + [common.mean_std(np.asarray(r[k])[sel]) if len(r[k]) else "n/a"
                                                           for k in METRICS[:4]])
-    side = p.resize or p.crop
-    res = f"{side}×{side}" + (f" (from {p.crop}² crops)" if p.resize else "")
-    text = (f"# exp-kodak ({p.name})\n\nProtocol `spectral_inr.protocols.tuner` `{p.name}`"
-            + (f" — reduced: {p.reduced}" if p.reduced else "") + ".\n\n"
-            f"{len(p.images)} Kodak images at {res}, width {p.width}, batch {p.batch_size or 'full'}, "
-            f"{p.epochs} epochs, {p.seeds} seeds; TUNER: period {p.period}, low limit {p.low_limit}, init bounds "
-            f"{p.init_bounds}, clamp bounds {p.clamp_bounds}, Adam {p.lr}; tuner-siren: bandlimit "
-            f"{p.baseline_bandlimit}, Adam {p.baseline_lr}. Test = {p.test_fraction:.0%} held-out pixels of a fit "
-            "on the rest; train = " + ("a separate fit on all pixels" if p.train_metrics == "full-fit" else
-                                       "the train side of that fit") + ". Gradient PSNR: the official TUNER convention "
+    side = c["resize"] or c["crop"]
+    res = f"{side}×{side}" + (f" (from {c['crop']}² crops)" if c["resize"] else "")
+    bounds = lambda b: tuple(b) if isinstance(b, list) else b  # noqa: E731  (JSON lists read as the tuples run)
+    text = (f"# exp-kodak ({c['name']})\n\nProtocol `spectral_inr.protocols.tuner` `{c['name']}`"
+            + (f" — reduced: {c['reduced']}" if c["reduced"] else "") + ".\n\n"
+            f"{len(c['images'])} Kodak images at {res}, width {c['width']}, batch {c['batch_size'] or 'full'}, "
+            f"{c['epochs']} epochs, {c['seeds']} seeds; TUNER: period {c['period']}, low limit {c['low_limit']}, init "
+            f"bounds {bounds(c['init_bounds'])}, clamp bounds {bounds(c['clamp_bounds'])}, Adam {c['lr']}; "
+            f"tuner-siren: bandlimit {c['baseline_bandlimit']}, Adam {c['baseline_lr']}. Test = "
+            f"{c['test_fraction']:.0%} held-out pixels of a fit on the rest; train = "
+            + ("a separate fit on all pixels" if c["train_metrics"] == "full-fit" else "the train side of that fit")
+            + ". Gradient PSNR: the official TUNER convention "
             "(full image); `_ours`: our convention (test pixels only for the split fit). Mean ± std over "
             "images × seeds. Paper column: train / test PSNR, train / test gradient PSNR (TUNER's Kodak table, "
             "24 images at 512², 5000 epochs — comparable only to the `official` profile).\n\n"

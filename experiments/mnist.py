@@ -32,7 +32,6 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from typing import Optional
 
 import jax
 import jax.numpy as jnp
@@ -42,43 +41,27 @@ import optax
 from experiments import common
 from spectral_inr import protocols, recipes
 from spectral_inr.data import load_mnist
+from spectral_inr.protocols.harmonic import HarmonicMnist
 from spectral_inr.train import Fitter, grid, sweep
 
-_P = protocols.HARMONIC_MNIST["paper"]   # the seed's protocol as data (spectral_inr/protocols/harmonic.py)
-MNIST_MEAN, MNIST_STD = _P.mean, _P.std
-SEED_CLAIM = {"test_accuracy": 0.95, "source": "seed README: '95% test accuracy within first few epochs' (15-epoch "
-              "script; no number for the LR sweep or an ablation)"}
-LR, WEIGHT_DECAY, FREQ_FACTOR = _P.lr, _P.weight_decay, _P.freq_factor
-PLATEAU_FACTOR, PLATEAU_PATIENCE_TORCH = _P.plateau_factor, _P.plateau_patience_torch
-LR_GRID = _P.lr_grid
-
-# quick: see HARMONIC_MNIST["quick"].reduced; paper: the seed protocol.
-PROFILES = {name: {k: v for k, v in dataclasses.asdict(p).items()
-                   if k in ("train_size", "epochs", "sweep_epochs", "seeds", "batch", "sweep_batch", "hidden",
-                            "max_freqs", "lr_sweep_sizes")}
-            for name, p in protocols.HARMONIC_MNIST.items()}
+SEED_REPO = "FirestName/Harmonic-MLP-Neural-Networks-with-Frequency-Based-Activation"
 
 
 # --- data -------------------------------------------------------------------------------------------
-def preprocess(images: np.ndarray) -> np.ndarray:
-    """uint8 ``(N, 28, 28)`` → float32 ``(N, 784)``: /255, then the seed's MNIST mean/std."""
+def preprocess(images: np.ndarray, p: HarmonicMnist) -> np.ndarray:
+    """uint8 ``(N, 28, 28)`` → float32 ``(N, 784)``: /255, then the protocol's MNIST mean/std."""
     x = images.reshape(len(images), -1).astype(np.float32) / 255.0
-    return (x - MNIST_MEAN) / MNIST_STD
+    return (x - p.mean) / p.std
 
 
-def load_data(root, train_size: Optional[int] = None) -> dict:
-    """Train (the first ``train_size`` images, or all) and the full test set, preprocessed."""
+def load_data(root, p: HarmonicMnist) -> dict:
+    """Train (the first ``p.train_size`` images, or all) and the full test set, preprocessed."""
     x_tr, y_tr = load_mnist("train", data_dir=root)
     x_te, y_te = load_mnist("test", data_dir=root)
-    if train_size is not None:
-        x_tr, y_tr = x_tr[:train_size], y_tr[:train_size]
-    return {"x_train": preprocess(x_tr), "y_train": y_tr.astype(np.int32),
-            "x_test": preprocess(x_te), "y_test": y_te.astype(np.int32)}
-
-
-# --- model, optimizer, fitter: spectral_inr.recipes.harmonic ---------------------------------------------
-cross_entropy = recipes.harmonic.cross_entropy
-ACTIVATIONS = recipes.harmonic.ACTIVATIONS
+    if p.train_size is not None:
+        x_tr, y_tr = x_tr[:p.train_size], y_tr[:p.train_size]
+    return {"x_train": preprocess(x_tr, p), "y_train": y_tr.astype(np.int32),
+            "x_test": preprocess(x_te, p), "y_test": y_te.astype(np.int32)}
 
 
 def steps_per_epoch(n: int, batch: int) -> int:
@@ -96,13 +79,13 @@ def evaluate(fitter: Fitter, result, x, y) -> dict:
     @jax.jit
     def scores(params, model_state, h, x, y):
         logits = fitter.predict(params, model_state, h, x)
-        return jnp.mean(jnp.argmax(logits, -1) == y), cross_entropy(logits, y)
+        return jnp.mean(jnp.argmax(logits, -1) == y), recipes.harmonic.cross_entropy(logits, y)
 
     acc, loss = [], []
     for i in range(len(result.members)):  # one member at a time: bounded memory for 60k/10k × 512 activations
-        p = jax.tree_util.tree_map(lambda a: a[i], result.state.params)
-        s = jax.tree_util.tree_map(lambda a: a[i], result.state.model_state)
-        a, l = scores(p, s, {k: v[i] for k, v in hp.items()}, x, y)
+        params = jax.tree_util.tree_map(lambda a: a[i], result.state.params)
+        state = jax.tree_util.tree_map(lambda a: a[i], result.state.model_state)
+        a, l = scores(params, state, {k: v[i] for k, v in hp.items()}, x, y)
         acc.append(float(a))
         loss.append(float(l))
     return {"test_accuracy": acc, "test_loss": loss}
@@ -130,17 +113,17 @@ def plateau_scale(result) -> list:
 
 
 # --- the three parts ---------------------------------------------------------------------------------------
-def run_ablation(cfg: dict, data: dict) -> dict:
-    """Frequency-aware scaling (factor 0.1 vs 0.0, vmapped) × harmonic vs ReLU (separate sweeps), under the
-    main protocol (batch 128, Adam 1e-3, wd 1e-5, plateau).  The harmonic / 0.1 cell *is* the main run."""
+def run_ablation(p: HarmonicMnist, data: dict) -> dict:
+    """Frequency-aware scaling (``p.freq_factor`` vs 0.0, vmapped) × ``p.activations`` (separate sweeps), under
+    the main protocol (batch, Adam, wd, plateau).  The harmonic / ``p.freq_factor`` cell *is* the main run."""
     n = len(data["x_train"])
-    per_epoch = steps_per_epoch(n, cfg["batch"])
-    steps = cfg["epochs"] * per_epoch
+    per_epoch = steps_per_epoch(n, p.batch)
+    steps = p.epochs * per_epoch
     out = {}
-    for name in cfg.get("activations", tuple(ACTIVATIONS)):
-        fitter = recipes.harmonic.fitter(dataclasses.replace(_P, max_freqs=tuple(cfg["max_freqs"])), cfg["hidden"],
-                                         cfg["batch"], ACTIVATIONS[name], plateau_steps=per_epoch)
-        members = grid(seeds=cfg["seeds"], factor=[FREQ_FACTOR, 0.0], lr=[LR])
+    for name in p.activations:
+        fitter = recipes.harmonic.fitter(p, p.hidden, p.batch, recipes.harmonic.ACTIVATIONS[name],
+                                         plateau_steps=per_epoch)
+        members = grid(seeds=p.seeds, factor=[p.freq_factor, 0.0], lr=[p.lr])
         with common.Timer() as t:
             result = sweep(fitter, data["x_train"], data["y_train"], members, steps, chunk=per_epoch)
             scores = evaluate(fitter, result, data["x_test"], data["y_test"])
@@ -150,21 +133,20 @@ def run_ablation(cfg: dict, data: dict) -> dict:
                      "epoch_train_loss": epoch_losses(result.history["loss"], per_epoch).tolist(),
                      "plateau_scale": plateau_scale(result), **scores}
         print(f"ablation {name}: " + ", ".join(
-            f"factor {f}: {common.mean_std(100 * np.asarray(select(out[name], factor=f)), 2)} %"
-            for f in (FREQ_FACTOR, 0.0)) + f" ({t.seconds:.0f} s)")
+            f"factor {f}: {pct(select(out[name], factor=f))} %" for f in (p.freq_factor, 0.0))
+            + f" ({t.seconds:.0f} s)")
     return out
 
 
-def run_lr_sweep(cfg: dict, data: dict) -> dict:
-    """LRs × seeds vmapped, one sweep per hidden size; constant LR, batch ``sweep_batch``."""
+def run_lr_sweep(p: HarmonicMnist, data: dict) -> dict:
+    """``p.lr_grid`` × seeds vmapped, one sweep per hidden size; constant LR, batch ``p.sweep_batch``."""
     n = len(data["x_train"])
-    per_epoch = steps_per_epoch(n, cfg["sweep_batch"])
-    steps = cfg["sweep_epochs"] * per_epoch
+    per_epoch = steps_per_epoch(n, p.sweep_batch)
+    steps = p.sweep_epochs * per_epoch
     out = {}
-    for hidden in cfg["lr_sweep_sizes"]:
-        fitter = recipes.harmonic.fitter(dataclasses.replace(_P, max_freqs=tuple(cfg["max_freqs"])), hidden,
-                                         cfg["sweep_batch"])
-        members = grid(seeds=cfg["seeds"], lr=list(LR_GRID), factor=[FREQ_FACTOR])
+    for hidden in p.lr_sweep_sizes:
+        fitter = recipes.harmonic.fitter(p, hidden, p.sweep_batch)
+        members = grid(seeds=p.seeds, lr=list(p.lr_grid), factor=[p.freq_factor])
         with common.Timer() as t:
             result = sweep(fitter, data["x_train"], data["y_train"], members, steps, chunk=per_epoch)
             scores = evaluate(fitter, result, data["x_test"], data["y_test"])
@@ -172,9 +154,8 @@ def run_lr_sweep(cfg: dict, data: dict) -> dict:
         out[key] = {"hidden": list(hidden), "members": result.members, "seconds": t.seconds,
                     "diverged": result.diverged, "steps_per_epoch": per_epoch,
                     "epoch_train_loss": epoch_losses(result.history["loss"], per_epoch).tolist(), **scores}
-        print(f"lr sweep {key}: " + ", ".join(
-            f"{lr:g}: {common.mean_std(100 * np.asarray(select(out[key], lr=lr)), 2)}" for lr in LR_GRID)
-            + f" % ({t.seconds:.0f} s)")
+        print(f"lr sweep {key}: " + ", ".join(f"{lr:g}: {pct(select(out[key], lr=lr))}" for lr in p.lr_grid)
+              + f" % ({t.seconds:.0f} s)")
     return out
 
 
@@ -184,108 +165,108 @@ def select(record: dict, metric: str = "test_accuracy", **match) -> list:
             if all(math.isclose(m[k], x, rel_tol=1e-6, abs_tol=1e-12) for k, x in match.items())]
 
 
-def run_experiment(cfg: dict, data: dict) -> dict:
-    with common.Timer() as total:
-        ablation = run_ablation(cfg, data)
-        lr_sweep = run_lr_sweep(cfg, data)
-    main_acc = select(ablation["harmonic"], factor=FREQ_FACTOR)
-    return {"config": {k: (list(v) if isinstance(v, tuple) else v) for k, v in cfg.items()},
+def run_experiment(p: HarmonicMnist, data: dict) -> dict:
+    """The payload: ablation (whose harmonic / ``p.freq_factor`` cell is the main run) and LR sweeps on ``data``."""
+    with common.Timer() as t:
+        ablation = run_ablation(p, data)
+        lr_sweep = run_lr_sweep(p, data)
+    main = {"test_accuracy": select(ablation["harmonic"], factor=p.freq_factor),
+            "test_loss": select(ablation["harmonic"], "test_loss", factor=p.freq_factor)} \
+        if "harmonic" in ablation else {"test_accuracy": [], "test_loss": []}
+    return {"config": dataclasses.asdict(p),
             "train_size": len(data["x_train"]), "test_size": len(data["x_test"]),
-            "protocol": {"lr": LR, "weight_decay": WEIGHT_DECAY, "frequency_factor": FREQ_FACTOR,
-                         "plateau": {"factor": PLATEAU_FACTOR, "patience_torch": PLATEAU_PATIENCE_TORCH,
-                                     "patience_optax": PLATEAU_PATIENCE_TORCH + 1,
+            "protocol": {"lr": p.lr, "weight_decay": p.weight_decay, "frequency_factor": p.freq_factor,
+                         "plateau": {"factor": p.plateau_factor, "patience_torch": p.plateau_patience_torch,
+                                     "patience_optax": p.plateau_patience_torch + 1,
                                      "watches": "epoch-mean training loss (train mode), as the seed"},
-                         "normalisation": {"mean": MNIST_MEAN, "std": MNIST_STD}, "lr_grid": list(LR_GRID)},
-            "main": {"test_accuracy": main_acc, "test_loss": select(ablation["harmonic"], "test_loss",
-                                                                     factor=FREQ_FACTOR)},
-            "ablation": ablation, "lr_sweep": lr_sweep, "seed_claim": SEED_CLAIM, "seconds": total.seconds}
+                         "normalisation": {"mean": p.mean, "std": p.std}, "lr_grid": list(p.lr_grid)},
+            "main": main, "ablation": ablation, "lr_sweep": lr_sweep,
+            "seed_claim": {"test_accuracy": p.claimed_test_accuracy,
+                           "source": "seed README: '95% test accuracy within first few epochs' (15-epoch script; "
+                                     "no number for the LR sweep or an ablation)"},
+            "seconds": t.seconds}
 
 
-# --- report ----------------------------------------------------------------------------------------------
+def run(p: HarmonicMnist, data_root=None) -> dict:
+    """The payload of protocol ``p`` on MNIST from ``data_root`` (``seconds`` includes loading the data)."""
+    with common.Timer() as t:
+        payload = run_experiment(p, load_data(data_root, p))
+    payload["seconds"] = t.seconds
+    return payload
+
+
+# --- report (from the payload alone) -------------------------------------------------------------------------
 def pct(values) -> str:
     return common.mean_std(100 * np.asarray(values, np.float64), 2)
 
 
-def reductions(cfg: dict, profile: str) -> str:
-    if profile == "paper":
-        return (f"Full protocol: 60,000 training images, {cfg['epochs']} epochs (LR sweep: {cfg['sweep_epochs']}), "
-                f"{cfg['seeds']} seeds.")
-    n = f"the first {cfg['train_size']:,} of 60,000 training images" if cfg["train_size"] else "all 60,000 images"
-    return (f"**Reduced (quick profile):** {n}; {cfg['epochs']} epochs for the main run/ablation (seed: 15) and "
-            f"{cfg['sweep_epochs']} for the LR sweep (seed: 5); {cfg['seeds']} seeds (paper profile: 5). With "
-            "patience 2 the plateau rule cannot fire in so few epochs. Test set: the full 10,000 images. "
-            "The seed's ~95 % is for the full 15-epoch run, so it is only a loose reference here.")
-
-
-def markdown(payload: dict, profile: str) -> str:
-    cfg, ab, lrs = payload["config"], payload["ablation"], payload["lr_sweep"]
+def markdown(payload: dict) -> str:
+    cfg, proto, ab, lrs = payload["config"], payload["protocol"], payload["ablation"], payload["lr_sweep"]
+    profile = payload.get("profile", cfg.get("name", ""))
+    factor, lr_grid = proto["frequency_factor"], proto["lr_grid"]
+    plateau, norm = proto["plateau"], proto["normalisation"]
+    claim = payload["seed_claim"]["test_accuracy"]
     h = "→".join(str(v) for v in cfg["hidden"])
     main_rows = [["Harmonic MLP 784→" + h + "→10, frequency-aware Adam", pct(payload["main"]["test_accuracy"]),
-                  "~95 (README: 'within first few epochs' of its 15-epoch, 60k run)",
+                  f"~{100 * claim:.0f} (README: 'within first few epochs' of its 15-epoch, 60k run)",
                   common.mean_std(payload["main"]["test_loss"], 3)]]
     abl_rows = []
-    for name, rec in ab.items():
-        for f in (FREQ_FACTOR, 0.0):
+    for name in [a for a in cfg.get("activations", ("harmonic", "relu")) if a in ab]:
+        rec = ab[name]
+        for f in (factor, 0.0):
             abl_rows.append([name, f"{f} ({'on' if f else 'off'})", pct(select(rec, factor=f)),
                              common.mean_std(select(rec, "test_loss", factor=f), 3),
                              common.mean_std([e[-1] for e in select(rec, "epoch_train_loss", factor=f)], 3)])
-    sizes = list(lrs)
-    lr_rows = [[f"{lr:g}"] + [pct(select(lrs[s], lr=lr)) for s in sizes] for lr in LR_GRID]
-    best = {s: max(LR_GRID, key=lambda lr: np.nanmean(select(lrs[s], lr=lr) or [np.nan])) for s in sizes}
-    diverged = {f"ablation/{k}": r["diverged"] for k, r in ab.items() if r["diverged"]}
-    diverged.update({f"lr_sweep/{k}": r["diverged"] for k, r in lrs.items() if r["diverged"]})
+    sizes = ["x".join(str(v) for v in s) for s in cfg["lr_sweep_sizes"]]
+    lr_rows = [[f"{lr:g}"] + [pct(select(lrs[s], lr=lr)) for s in sizes] for lr in lr_grid]
+    best = {s: max(lr_grid, key=lambda lr: np.nanmean(select(lrs[s], lr=lr) or [np.nan])) for s in sizes}
+    diverged = {f"ablation/{k}": r["diverged"] for k, r in sorted(ab.items()) if r["diverged"]}
+    diverged.update({f"lr_sweep/{k}": r["diverged"] for k, r in sorted(lrs.items()) if r["diverged"]})
     scales = sorted({s for r in ab.values() for s in r["plateau_scale"]})
-    text = (
+    reduced = cfg.get("reduced")
+    return (
         f"# exp-mnist ({profile})\n\n"
-        "Harmonic MLP (seed repo: FirestName/Harmonic-MLP-Neural-Networks-with-Frequency-Based-Activation) on "
-        f"MNIST, {payload['train_size']:,} training / {payload['test_size']:,} test images. Inputs flattened, /255, "
-        f"then normalised with the MNIST mean/std ({MNIST_MEAN}, {MNIST_STD}) as the seed does. "
-        f"Test accuracy (%) of the final parameters, mean ± std over {cfg['seeds']} seeds.\n\n"
-        + reductions(cfg, profile) + "\n\n"
+        f"Harmonic MLP (seed repo: {SEED_REPO}) on MNIST, {payload['train_size']:,} training / "
+        f"{payload['test_size']:,} test images; inputs flattened, /255, normalised with mean/std ({norm['mean']}, "
+        f"{norm['std']}). Test accuracy (%) of the final parameters, mean ± std over {cfg['seeds']} seeds. "
+        f"Protocol `spectral_inr.protocols.HARMONIC_MNIST['{profile}']`"
+        + (f" — reduced: {reduced}." if reduced else " (the seed's, in full)." if reduced == "" else ".") + "\n\n"
         "## Main run\n\n"
-        f"Frequency-aware Adam (lr {LR:g}, coupled wd {WEIGHT_DECAY:g}, factor {FREQ_FACTOR}), batch {cfg['batch']}, "
-        f"{cfg['epochs']} epochs, softmax cross-entropy, reduce-on-plateau ×{PLATEAU_FACTOR} with PyTorch patience "
-        f"{PLATEAU_PATIENCE_TORCH} (optax patience {PLATEAU_PATIENCE_TORCH + 1}) on the epoch-mean **training** "
-        "loss — "
-        "the seed also steps its scheduler on the training loss, not a validation loss (optax applies a reduced "
-        "rate from the epoch's last step, PyTorch from the next epoch). "
-        f"Final plateau multipliers seen: {scales}.\n\n"
+        f"Frequency-aware Adam (lr {proto['lr']:g}, coupled wd {proto['weight_decay']:g}, factor {factor}), batch "
+        f"{cfg['batch']}, {cfg['epochs']} epochs, softmax cross-entropy, reduce-on-plateau ×{plateau['factor']} "
+        f"(PyTorch patience {plateau['patience_torch']}, optax {plateau['patience_optax']}) on the epoch-mean "
+        f"training loss. Final plateau multipliers seen: {scales}.\n\n"
         + common.markdown_table(["model", "test acc (%)", "seed claim (%)", "test CE"], main_rows)
         + "\n## Learning-rate sweep\n\n"
-        f"Constant LR (no plateau rule, as the seed's sweep), batch {cfg['sweep_batch']}, {cfg['sweep_epochs']} "
-        f"epochs, frequency-aware Adam; LRs × seeds vmapped, same init for every LR of a seed. Final-epoch test "
-        "accuracy (the seed script keeps the best test accuracy over epochs — a selection on the test set). "
-        "The seed reports no numbers for its sweep.\n\n"
+        f"Constant LR, batch {cfg['sweep_batch']}, {cfg['sweep_epochs']} epochs, frequency-aware Adam; LRs × seeds "
+        "vmapped, the same init for every LR of a seed; final-epoch test accuracy. The seed reports no numbers "
+        "for its sweep.\n\n"
         + common.markdown_table(["lr"] + [f"hidden {s.replace('x', '/')} (%)" for s in sizes], lr_rows)
         + "\nBest LR (mean test accuracy): " + ", ".join(f"{s.replace('x', '/')}: {lr:g}" for s, lr in best.items())
         + ".\n"
         + "\n## Ablation: frequency-aware scaling × activation\n\n"
-        "Main-run protocol. 'off' = factor 0.0 (plain Adam with coupled weight decay); ReLU keeps the harmonic "
-        "initialisation and, when 'on', the per-neuron scaling 1/(1+0.1·f_i) by the neuron's nominal frequency. "
-        "Same seed ⇒ same initial weights, dropout masks and batch order in all four cells; the harmonic / 0.1 "
-        "row is the main run. No seed-repo numbers exist for this ablation. Reading it: the scaling multiplies "
-        "neuron i's gradient by a constant c_i = 1/(1+0.1·f_i) *before Adam*, and Adam's per-parameter "
-        "normalisation m/√v cancels a constant factor — what survives is eps/c_i and a weight decay effectively "
-        "×1/c_i (the decay is added after the scaling). Both are small next to the gradients (|g| ~ 1e-4–1e-3 "
-        "in the first layer vs eps 1e-8 and wd·|w| ~ 3e-7 at init), so expect differences at the level of seed "
-        "noise (same-seed pairs diverge chaotically too); with few seeds, gaps under ~2 std are not evidence.\n\n"
+        f"Main-run protocol. 'off' = factor 0.0 (plain Adam with coupled weight decay); ReLU keeps the harmonic "
+        f"initialisation and, when 'on', the per-neuron scaling 1/(1+{factor}·f_i). The same seed gives the same "
+        "initial weights, dropout masks and batch order in every cell. No seed-repo numbers exist for this "
+        "ablation; `docs/findings.md` (MNIST) discusses it.\n\n"
         + common.markdown_table(["activation", "frequency scaling (factor)", "test acc (%)", "test CE",
                                  "last-epoch train loss"], abl_rows)
         + f"\nDiverged members: {diverged or 'none'}.\n"
         + f"\nFigures: `mnist-{profile}-loss-curves.png` (training loss: minibatch and epoch means), "
         f"`mnist-{profile}-lr-sweep.png`.\n")
-    return text
 
 
 def figures(payload: dict) -> dict:
     import matplotlib.pyplot as plt
 
+    factor = payload["protocol"]["frequency_factor"]
+    lr_grid = payload["protocol"]["lr_grid"]
     fig1, (ax_s, ax_e) = plt.subplots(1, 2, figsize=(10, 3.6))
-    colors = {("harmonic", FREQ_FACTOR): "C0", ("harmonic", 0.0): "C1", ("relu", FREQ_FACTOR): "C2",
-              ("relu", 0.0): "C3"}
-    for name, rec in payload["ablation"].items():
+    colors = {("harmonic", factor): "C0", ("harmonic", 0.0): "C1", ("relu", factor): "C2", ("relu", 0.0): "C3"}
+    for name in [a for a in payload["config"].get("activations", ("harmonic", "relu")) if a in payload["ablation"]]:
+        rec = payload["ablation"][name]
         ls = "-" if name == "harmonic" else "--"
-        for f in (FREQ_FACTOR, 0.0):
+        for f in (factor, 0.0):
             label, c = f"{name}, factor {f}", colors[(name, f)]
             curve = np.asarray(select(rec, "train_loss_curve", factor=f)).mean(0)
             epochs_s = (np.arange(len(curve)) + 0.5) * rec["curve_window"] / rec["steps_per_epoch"]
@@ -301,27 +282,27 @@ def figures(payload: dict) -> dict:
     fig1.tight_layout()
 
     fig2, ax = plt.subplots(figsize=(6, 3.6))
-    for i, (key, rec) in enumerate(payload["lr_sweep"].items()):
-        acc = np.asarray([[100 * v for v in select(rec, lr=lr)] for lr in LR_GRID])
-        ax.errorbar(LR_GRID, np.nanmean(acc, 1), yerr=np.nanstd(acc, 1), marker="o", capsize=3,
+    for s in payload["config"]["lr_sweep_sizes"]:
+        key = "x".join(str(v) for v in s)
+        rec = payload["lr_sweep"][key]
+        acc = np.asarray([[100 * v for v in select(rec, lr=lr)] for lr in lr_grid])
+        ax.errorbar(lr_grid, np.nanmean(acc, 1), yerr=np.nanstd(acc, 1), marker="o", capsize=3,
                     label=f"hidden {key.replace('x', '/')}")
-    ax.axhline(100 * SEED_CLAIM["test_accuracy"], color="gray", ls=":", label="seed README ~95 %")
+    claim = payload["seed_claim"]["test_accuracy"]
+    ax.axhline(100 * claim, color="gray", ls=":", label=f"seed README ~{100 * claim:.0f} %")
     ax.set(xscale="log", xlabel="learning rate", ylabel="test accuracy (%)", title="exp-mnist: LR sweep")
     ax.legend(fontsize=8)
     return {"loss-curves": fig1, "lr-sweep": fig2}
 
 
+def report(payload: dict, arrays=None):
+    """Markdown tables and the two figures, from the payload alone."""
+    return markdown(payload), figures(payload)
+
+
 def main(argv=None):
-    args = common.parse_args(__doc__.splitlines()[0], argv)
-    cfg = PROFILES[args.profile]
-    with common.Timer() as t:
-        data = load_data(common.data_root(args.data), cfg["train_size"])
-        payload = run_experiment(cfg, data)
-    payload["seconds"] = t.seconds
-    print(f"main: test accuracy {pct(payload['main']['test_accuracy'])} % (seed README ~95 %), {t.seconds:.0f} s")
-    common.write_results("mnist", args.profile, payload, markdown(payload, args.profile), figures(payload),
-                         out=args.out)
+    return common.main("mnist", protocols.HARMONIC_MNIST, run, report, argv, description=__doc__.splitlines()[0])
 
 
 if __name__ == "__main__":
-    common.guarded("mnist", main)
+    main()

@@ -24,7 +24,9 @@ integer-frequency signal) and, in the paper profile, the bundled cameraman.
 """
 from __future__ import annotations
 
+import dataclasses
 import math
+from typing import Optional
 
 import jax
 import jax.numpy as jnp
@@ -38,6 +40,7 @@ from spectral_inr.models import activations, initializers, presets
 from spectral_inr.models import tuner_frequencies as tfreq
 from spectral_inr.models.layers import SineLayer
 from spectral_inr.models.mlp import SinusoidalMLP
+from spectral_inr.protocols.spectra import SPECTRA, SpectraStudy
 from spectral_inr.signals import Signal, load_signal
 from spectral_inr.spectral import distributions as dist
 from spectral_inr.spectral import plots
@@ -49,44 +52,6 @@ BAND_NAMES = ("low", "mid", "high")
 BAND_EDGES = (1 / 3, 2 / 3)          # fractions of Nyquist (spectral_bias_curve's default)
 THRESHOLDS = (0.1, 0.01)             # relative band error to reach
 NTK_TOP = 10                          # tail fraction: share of the trace beyond the 10 largest eigenvalues
-
-PROFILES = {
-    # quick: ≲ 3 min on a loaded 2-core CPU. 1-D grids only, 1 seed for the bias curves.
-    "quick": dict(
-        act=dict(n=4096, width=128, depth=3, seed=0, chirp=(0.0, 0.2)),
-        bias=dict(n=256, width=64, depth=3, tuner_width=32, ff_sigma=4.0, ff_features=64, steps=600, every=25,
-                  seeds=1, image_side=None, image_steps=0, lr={"relu": 1e-3, "relu+ff": 1e-3, "siren": 1e-4,
-                                                               "tuner": 5e-4}),
-        tuner=dict(n=128, check_n=512, m=16, bandlimit=24, width=32, steps=1500, lr=1e-3, orders=(1, 2, 3, 4),
-                   target=((2, 1.0), (5, 0.6), (11, 0.5), (31, 0.3), (45, 0.2))),
-        ntk=dict(side=16, width=64, depth=3, tuner_m=32, tuner_bandlimit=5, seeds=3),
-    ),
-    # paper: bigger grids/widths (a GPU or patience): 16k-sample activation grid at width 256,
-    # 1024-sample mixture + the 64×64 cameraman for the bias curves, 3 seeds and 3000/2000 steps,
-    # a 32-frequency TUNER (width 128, 5000 steps, orders ≤ 3: order 4 would be 0.6M terms × 128 neurons)
-    # and the NTK on a 32×32 grid at width 128 over 5 seeds.
-    "paper": dict(
-        act=dict(n=16384, width=256, depth=3, seed=0, chirp=(0.0, 0.2)),
-        bias=dict(n=1024, width=256, depth=3, tuner_width=128, ff_sigma=4.0, ff_features=256, steps=3000, every=50,
-                  seeds=3, image_side=64, image_steps=2000, lr={"relu": 1e-3, "relu+ff": 1e-3, "siren": 1e-4,
-                                                                 "tuner": 5e-4}),
-        tuner=dict(n=256, check_n=1024, m=32, bandlimit=48, width=128, steps=5000, lr=1e-3, orders=(1, 2, 3),
-                   target=((2, 1.0), (5, 0.6), (11, 0.5), (23, 0.4), (61, 0.3), (97, 0.2))),
-        ntk=dict(side=32, width=128, depth=3, tuner_m=128, tuner_bandlimit=10, seeds=5),
-    ),
-    # tiny: the test's configuration (compile-bound: every jitted function compiles once per model, so it
-    # also drops a few models); not selectable from the command line.
-    "tiny": dict(
-        act=dict(n=256, width=16, depth=2, seed=0, chirp=(0.0, 0.2), models=("siren", "siren2")),
-        bias=dict(n=64, width=16, depth=2, tuner_width=8, ff_sigma=4.0, ff_features=8, steps=40, every=20,
-                  seeds=1, image_side=None, image_steps=0, lr={"relu": 1e-3, "relu+ff": 1e-3, "siren": 1e-4,
-                                                               "tuner": 5e-4}, models=("relu+ff", "tuner")),
-        tuner=dict(n=32, check_n=64, m=5, bandlimit=8, width=8, steps=40, lr=1e-3, orders=(2,),
-                   target=((1, 1.0), (3, 0.5), (10, 0.2))),
-        ntk=dict(side=6, width=8, depth=2, tuner_m=6, tuner_bandlimit=3, seeds=1),
-    ),
-}
-
 
 # --- helpers ------------------------------------------------------------------------------------
 def _f(x):
@@ -118,13 +83,13 @@ def chirp(n, f0, f1):
 
 # --- 1. activations and layer spectra at init ---------------------------------------------------------
 def activation_models(cfg, scales):
-    w, d = cfg["width"], cfg["depth"]
+    w, d = cfg.width, cfg.depth
     nets = {
         "siren": models.Siren(1, w, d, omega0=OMEGA0, first_omega0=OMEGA0),
         "siren-audio": models.Siren(1, w, d, omega0=OMEGA0, first_omega0=AUDIO_FIRST_OMEGA0),
         "siren2": models.Siren2(1, w, d, omega0=OMEGA0, first_omega0=OMEGA0, noise_scales=scales),
     }
-    return {k: v for k, v in nets.items() if k in cfg.get("models", nets)}
+    return {k: v for k, v in nets.items() if k in (cfg.models or nets)}
 
 
 def theory_pre_std(name, layer, cfg, scales, first_omega0):
@@ -137,7 +102,7 @@ def theory_pre_std(name, layer, cfg, scales, first_omega0):
     (+ SIREN² noise ``N(0, (S0/ω0)²)``), ``b ~ U(±1)``): RMS
     ``ω0·√(E W²/3 + 1/3)`` — a product of uniforms, not a Gaussian.
     """
-    n = cfg["width"]
+    n = cfg.width
     s0, s1 = scales if name == "siren2" else (0.0, 0.0)
     if layer == 0:
         ew2 = 1.0 / 3.0 + (s0 / OMEGA0) ** 2
@@ -149,16 +114,16 @@ def theory_pre_std(name, layer, cfg, scales, first_omega0):
 
 
 def run_activations(cfg):
-    n = cfg["n"]
-    signal = chirp(n, *cfg["chirp"])
+    n = cfg.n
+    signal = chirp(n, *cfg.chirp)
     scales = models.siren2_noise_scales(signal, "audio")
     sc = models.spectral_centroid(signal)
     x = jnp.asarray(coordinate_grid(n))
     nets = activation_models(cfg, scales)
     first_omega = {"siren": OMEGA0, "siren-audio": AUDIO_FIRST_OMEGA0, "siren2": OMEGA0}
-    key = jax.random.PRNGKey(cfg["seed"])
+    key = jax.random.PRNGKey(cfg.seed)
     out, acts_all, profiles = {}, {}, {}
-    hidden = [f"layers_{i}" for i in range(cfg["depth"])]
+    hidden = [f"layers_{i}" for i in range(cfg.depth)]
     for name, net in nets.items():
         variables = jax.jit(net.init)(key, x[:1])
         acts = spectral.layer_activations(net, variables, x)
@@ -192,11 +157,11 @@ def run_activations(cfg):
                                ks_pre_normal_unit=dist.ks_test(pre, "normal", 1.0)[0])
             layers[lname] = rec
         out[name] = layers
-    derived = {"siren_hidden_sigma_theory": dist.siren_preactivation_std(cfg["width"], OMEGA0),
+    derived = {"siren_hidden_sigma_theory": dist.siren_preactivation_std(cfg.width, OMEGA0),
                # std of SIREN²'s first-layer frequencies ω0·(noise N(0, (S0/ω0)²)) in cycles over [−1, 1]: 2·S0/(2π)
                "siren2_layer0_freq_std_cycles": float(scales[0] / math.pi),
                "siren2_layer0_freq_std_over_nyquist": float(scales[0] / math.pi / (n // 2))}
-    payload = {"config": cfg, "chirp_spectral_centroid": sc, "siren2_noise_scales": list(scales),
+    payload = {"config": dataclasses.asdict(cfg), "chirp_spectral_centroid": sc, "siren2_noise_scales": list(scales),
                "first_omega0": first_omega, "layers": out, "derived": derived}
     return payload, acts_all, profiles
 
@@ -259,16 +224,16 @@ def mixture_signal(n):
 
 
 def bias_fitters(cfg, signal: Signal):
-    out, w, d = signal.channels, cfg["width"], cfg["depth"]
+    out, w, d = signal.channels, cfg.width, cfg.depth
     fitters = {
         "relu": Fitter(lambda hp: relu_mlp(out, w, d)),
-        "relu+ff": Fitter(lambda hp: models.FourierFeatureMLP(out, w, d, num_features=cfg["ff_features"],
-                                                              sigma=cfg["ff_sigma"])),
+        "relu+ff": Fitter(lambda hp: models.FourierFeatureMLP(out, w, d, num_features=cfg.ff_features,
+                                                              sigma=cfg.ff_sigma)),
         "siren": Fitter(lambda hp: models.Siren(out, w, d, omega0=OMEGA0, first_omega0=OMEGA0)),
         # TUNER through the recipe: bandlimit side//6, one hidden layer, the bound projection in the optimizer
-        "tuner": recipes.fitter("tuner", signal, width=cfg["tuner_width"]),
+        "tuner": recipes.fitter("tuner", signal, width=cfg.tuner_width),
     }
-    return {k: v for k, v in fitters.items() if k in cfg.get("models", fitters)}
+    return {k: v for k, v in fitters.items() if k in (cfg.models or fitters)}
 
 
 def steps_to_reach(steps, errors, threshold):
@@ -282,15 +247,15 @@ def run_bias_on(cfg, signal: Signal, steps_total):
     for name, fitter in bias_fitters(cfg, signal).items():
         curves = []
         with common.Timer() as t:
-            for seed in range(cfg["seeds"]):
-                steps, err = spectral.spectral_bias_curve(fitter, {"lr": cfg["lr"][name]}, x, y, signal.shape,
-                                                          steps_total, cfg["every"], BAND_EDGES,
+            for seed in range(cfg.seeds):
+                steps, err = spectral.spectral_bias_curve(fitter, {"lr": cfg.lr[name]}, x, y, signal.shape,
+                                                          steps_total, cfg.every, BAND_EDGES,
                                                           key=jax.random.PRNGKey(seed))
                 curves.append(err)
         curves = np.stack(curves)   # (seeds, R, bands)
         reach = {f"{thr:g}": [[steps_to_reach(steps, c[:, b], thr) for c in curves] for b in range(len(BAND_NAMES))]
                  for thr in THRESHOLDS}
-        res[name] = {"lr": cfg["lr"][name], "steps": steps.tolist(),
+        res[name] = {"lr": cfg.lr[name], "steps": steps.tolist(),
                      "errors": [[_fl(r) for r in c] for c in curves],
                      "final_error": [_fl(c[-1]) for c in curves], "steps_to_reach": reach, "seconds": t.seconds}
         print(f"  bias {signal.path} {name}: final band errors {np.round(curves[:, -1].mean(0), 4)} ({t.seconds:.0f} s)")
@@ -298,13 +263,13 @@ def run_bias_on(cfg, signal: Signal, steps_total):
 
 
 def run_bias(cfg):
-    y, bins = mixture_signal(cfg["n"])
-    signals = {"mixture-1d": (Signal("audio", y, "mixture-1d", cfg["n"]), cfg["steps"])}
-    if cfg["image_side"]:
-        side = cfg["image_side"]
+    y, bins = mixture_signal(cfg.n)
+    signals = {"mixture-1d": (Signal("audio", y, "mixture-1d", cfg.n), cfg.steps)}
+    if cfg.image_side:
+        side = cfg.image_side
         cam = load_signal(resize=(side, side))
-        signals[f"cameraman-{side}"] = (Signal("image", cam.values, f"cameraman-{side}"), cfg["image_steps"])
-    out = {"config": cfg, "bands": dict(zip(BAND_NAMES, ("[0, 1/3)", "[1/3, 2/3)", "[2/3, 1]"))),
+        signals[f"cameraman-{side}"] = (Signal("image", cam.values, f"cameraman-{side}"), cfg.image_steps)
+    out = {"config": dataclasses.asdict(cfg), "bands": dict(zip(BAND_NAMES, ("[0, 1/3)", "[1/3, 2/3)", "[2/3, 1]"))),
            "mixture_bins": bins, "signals": {}}
     for sname, (sig, steps) in signals.items():
         energy = np.asarray(spectral.band_energies(sig.values, BAND_EDGES, ndim=len(sig.shape)))
@@ -335,18 +300,18 @@ def bias_figure(bias):
 
 # --- 3. TUNER's expansion of a trained network -------------------------------------------------------
 def run_tuner(cfg):
-    n, period = cfg["n"], 3.0
-    low = tfreq.default_low_limit(cfg["bandlimit"])
-    freqs = tfreq.sampled_frequencies(cfg["m"], cfg["bandlimit"], low, dim=1, seed=0)
-    model_fn = lambda hp: models.Tuner(1, freqs, low, period=period, width=cfg["width"], depth=1,
+    n, period = cfg.n, 3.0
+    low = tfreq.default_low_limit(cfg.bandlimit)
+    freqs = tfreq.sampled_frequencies(cfg.m, cfg.bandlimit, low, dim=1, seed=0)
+    model_fn = lambda hp: models.Tuner(1, freqs, low, period=period, width=cfg.width, depth=1,
                                        omega_g=hp.get("omega0", OMEGA0))
     fitter = Fitter(model_fn, recipes.optimizer_fn("tuner", model_fn))
     x = spectral.periodic_grid(n, period, 1).reshape(-1, 1)
     rng = np.random.default_rng(1)
-    y = sum(a * np.sin(2 * np.pi * k * x[:, 0] / period + rng.uniform(0, 2 * np.pi)) for k, a in cfg["target"])
+    y = sum(a * np.sin(2 * np.pi * k * x[:, 0] / period + rng.uniform(0, 2 * np.pi)) for k, a in cfg.target)
     y = y.astype(np.float32)[:, None]
     with common.Timer() as t:
-        result = fit(fitter, x, y, {"lr": cfg["lr"]}, cfg["steps"], chunk=min(cfg["steps"], 500), mesh=None,
+        result = fit(fitter, x, y, {"lr": cfg.lr}, cfg.steps, chunk=min(cfg.steps, 500), mesh=None,
                      progress=False)
     model = model_fn({})
     params = jax.tree_util.tree_map(jnp.asarray, result.member_state(0).params)
@@ -355,14 +320,14 @@ def run_tuner(cfg):
     rel_fit = float(np.linalg.norm(pred - y) / np.linalg.norm(y))
     rows = tfreq.row_bounds(freqs, low, presets.TUNER_C_LOW, presets.TUNER_C_HIGH)[:, None]
     # the network before training: the engine's own init of seed 0
-    init_params = jax.jit(fitter.init)(jax.random.PRNGKey(0), {"lr": cfg["lr"]}, jnp.asarray(x)).params
+    init_params = jax.jit(fitter.init)(jax.random.PRNGKey(0), {"lr": cfg.lr}, jnp.asarray(x)).params
     use = {tag: np.abs(OMEGA0 * np.asarray(p["layers_1"]["kernel"])) / rows
            for tag, p in (("trained", params), ("init", init_params))}
     checks, last, reachable = {}, None, {}
-    target_bins = {int(k) for k, _ in cfg["target"]}
-    check_n = cfg.get("check_n", n)     # the check samples one period on its own (finer) grid
+    target_bins = {int(k) for k, _ in cfg.target}
+    check_n = cfg.check_n     # the check samples one period on its own (finer) grid
     keys = ("energy_fraction", "bins_fraction", "relative_error", "bound_holds", "max_bound_ratio")
-    for order in cfg["orders"]:
+    for order in cfg.orders:
         r = spectral.tuner_spectrum_check(model, variables, n=check_n, max_order=order)
         # Parseval on the torus: Σ_k α_ki² = Π_j Σ_n J_n(z_ji)² = 1 per neuron; the truncation keeps this share
         mass = float(np.mean(np.sum(np.asarray(r["expansion"].alpha, np.float64) ** 2, axis=0)))
@@ -370,10 +335,10 @@ def run_tuner(cfg):
                               **{k: (bool(r[k]) if k == "bound_holds" else _f(r[k])) for k in keys}}
         reachable[str(order)] = sorted({int(abs(v)) for v in r["expansion"].frequency[:, 0]} & target_bins)
         last = r
-    r0 = spectral.tuner_spectrum_check(model, {"params": init_params}, n=check_n, max_order=cfg["orders"][-1])
+    r0 = spectral.tuner_spectrum_check(model, {"params": init_params}, n=check_n, max_order=cfg.orders[-1])
     init = {k: (bool(r0[k]) if k == "bound_holds" else _f(r0[k])) for k in keys}
     init["alpha_mass"] = float(np.mean(np.sum(np.asarray(r0["expansion"].alpha, np.float64) ** 2, axis=0)))
-    payload = {"config": cfg, "input_frequencies": [int(k[0]) for k in freqs], "low_limit": low,
+    payload = {"config": dataclasses.asdict(cfg), "input_frequencies": [int(k[0]) for k in freqs], "low_limit": low,
                "train_seconds": t.seconds, "final_loss": _f(result.history["loss"][0, -1]),
                "fit_relative_error": rel_fit,
                "max_abs_omega_w_over_c": float(use["trained"].max()),
@@ -383,25 +348,25 @@ def run_tuner(cfg):
                "init_modulation_index": float((use["init"] * rows).sum(0).mean()),
                "init_max_abs_omega_w_over_c": float(use["init"].max()),
                "target_frequencies_reached_by_order": reachable, "orders": checks,
-               "init_check": {"order": cfg["orders"][-1], **init}}
+               "init_check": {"order": cfg.orders[-1], **init}}
     return payload, last
 
 
 # --- 4. NTK eigen-spectra at init -------------------------------------------------------------------
 def run_ntk(cfg):
-    side = cfg["side"]
+    side = cfg.side
     x = jnp.asarray(coordinate_grid((side, side)).reshape(-1, 2))
     cam = load_signal(resize=(side, side))
     scales = models.siren2_noise_scales(cam.values, "image")
-    w, d = cfg["width"], cfg["depth"]
+    w, d = cfg.width, cfg.depth
     nets = {
         "siren": models.Siren(1, w, d, omega0=OMEGA0, first_omega0=OMEGA0),
         "siren2": models.Siren2(1, w, d, omega0=OMEGA0, first_omega0=OMEGA0, noise_scales=scales),
-        "tuner": models.TunerSampled(1, cfg["tuner_bandlimit"], n_frequencies=cfg["tuner_m"], width=w, depth=1,
+        "tuner": models.TunerSampled(1, cfg.tuner_bandlimit, n_frequencies=cfg.tuner_m, width=w, depth=1,
                                      dim=2, seed=0),
     }
     per_seed = {k: [] for k in nets}
-    for seed in range(cfg["seeds"]):
+    for seed in range(cfg.seeds):
         spectra = spectral.compare_ntk_spectra(nets, x, key=jax.random.PRNGKey(seed))
         for k, lam in spectra.items():
             per_seed[k].append(np.asarray(lam, np.float64))
@@ -415,61 +380,63 @@ def run_ntk(cfg):
             "index_below_1e-3": [int(np.argmax(lp < 1e-3)) if (lp < 1e-3).any() else len(lp) for lp in lam_pos],
             "mean_spectrum": _fl(lams.mean(0)),
         }
-    return {"config": cfg, "points": int(x.shape[0]), "siren2_noise_scales": list(scales),
+    return {"config": dataclasses.asdict(cfg), "points": int(x.shape[0]), "siren2_noise_scales": list(scales),
             "top": NTK_TOP, "models": out, "comparison": ntk_comparison(out)}
 
 
-# --- report -------------------------------------------------------------------------------------------
-def run(profile: str, out=common.RESULTS) -> dict:
-    cfg = PROFILES[profile]
-    figures, timings = {}, {}
-    with common.Timer() as total:
-        with common.Timer() as t:
-            act, acts_all, profiles = run_activations(cfg["act"])
-            figures.update(activation_figures(act, acts_all, profiles))
-        timings["activations"] = t.seconds
-        print(f"activations: {t.seconds:.0f} s")
-        with common.Timer() as t:
-            bias = run_bias(cfg["bias"])
-            figures["spectral-bias"] = bias_figure(bias)
-        timings["spectral_bias"] = t.seconds
-        print(f"spectral bias: {t.seconds:.0f} s")
-        with common.Timer() as t:
-            tuner, check = run_tuner(cfg["tuner"])
-            figures["tuner-spectrum"] = plots.plot_tuner_spectrum(check)
-        timings["tuner"] = t.seconds
-        print(f"tuner expansion: {t.seconds:.0f} s")
-        with common.Timer() as t:
-            ntk = run_ntk(cfg["ntk"])
-            figures["ntk"] = plots.plot_ntk_spectra({k: np.asarray(v["mean_spectrum"]) for k, v in
-                                                     ntk["models"].items()})
-        timings["ntk"] = t.seconds
-        print(f"ntk: {t.seconds:.0f} s")
-    payload = {"activations": act, "spectral_bias": bias, "tuner_expansion": tuner, "ntk": ntk,
-               "timings": timings, "seconds": total.seconds}
-    common.write_results("spectra", profile, payload, markdown(payload, profile), figures, out=out)
-    return payload
+# --- run ------------------------------------------------------------------------------------------------
+def run(p: SpectraStudy, data_root=None):
+    """``(payload, arrays)``: the four sections' numbers, and the activations and the trained TUNER's check that
+    the figures draw (data-free: ``data_root`` is unused; the cameraman is bundled)."""
+    timings = {}
+    with common.Timer() as t:
+        act, acts_all, profiles = run_activations(p.act)
+    timings["activations"] = t.seconds
+    print(f"activations: {t.seconds:.0f} s")
+    with common.Timer() as t:
+        bias = run_bias(p.bias)
+    timings["spectral_bias"] = t.seconds
+    print(f"spectral bias: {t.seconds:.0f} s")
+    with common.Timer() as t:
+        tuner, check = run_tuner(p.tuner)
+    timings["tuner"] = t.seconds
+    print(f"tuner expansion: {t.seconds:.0f} s")
+    with common.Timer() as t:
+        ntk = run_ntk(p.ntk)
+    timings["ntk"] = t.seconds
+    print(f"ntk: {t.seconds:.0f} s")
+    payload = {"activations": act, "spectral_bias": bias, "tuner_expansion": tuner, "ntk": ntk, "timings": timings}
+    return payload, {"activations": acts_all, "profiles": profiles, "tuner_check": check}
+
+
+def figures(payload: dict, arrays: Optional[dict]) -> dict:
+    """The bias and NTK figures from the payload; the activation and TUNER figures need the run's ``arrays``."""
+    figs = {}
+    if arrays is not None:
+        figs.update(activation_figures(payload["activations"], arrays["activations"], arrays["profiles"]))
+    figs["spectral-bias"] = bias_figure(payload["spectral_bias"])
+    if arrays is not None:
+        figs["tuner-spectrum"] = plots.plot_tuner_spectrum(arrays["tuner_check"])
+    figs["ntk"] = plots.plot_ntk_spectra({k: np.asarray(v["mean_spectrum"]) for k, v in payload["ntk"]["models"].items()})
+    return figs
+
+
+def report(payload: dict, arrays: Optional[dict] = None):
+    """Markdown tables from the payload alone, and the figures (see :func:`figures`)."""
+    return markdown(payload, payload.get("profile", "")), figures(payload, arrays)
 
 
 def main(argv=None):
-    args = common.parse_args(__doc__.splitlines()[0], argv)
-    run(args.profile, args.out)
+    return common.main("spectra", SPECTRA, run, report, argv, description=__doc__.splitlines()[0])
 
 
+# --- report -------------------------------------------------------------------------------------------
 def _mean_reach(vals):
     got = [v for v in vals if v is not None]
     if not got:
         return "never"
     s = f"{np.mean(got):.0f}"
     return s if len(got) == len(vals) else f"{s} ({len(got)}/{len(vals)})"
-
-
-PROFILE_NOTES = (
-    "Quick vs paper: quick = 4096-sample activation grid at width 128; a 256-sample mixture, 600 steps, 1 seed, "
-    "no image; a 16-frequency TUNER (width 32, 1500 steps, orders ≤ 4, checked on 512 points); NTK on a 16×16 grid "
-    "at width 64, 3 seeds. Paper = 16384 samples at width 256; a 1024-sample mixture (3000 steps) plus the 64×64 "
-    "cameraman (2000 steps), widths 256 (TUNER 128), 3 seeds; a 32-frequency TUNER (width 128, 5000 steps, orders "
-    "≤ 3, 1024 points); NTK on a 32×32 grid at width 128, 5 seeds.")
 
 
 def markdown(p, profile):
@@ -482,7 +449,8 @@ def markdown(p, profile):
     n_w, n = ac["width"], ac["n"]
     lines = [f"# exp-spectra ({profile})\n",
              "Data-free: synthetic signals (+ the bundled cameraman for SIREN²'s image scales in the NTK section and, "
-             "in the paper profile, for the bias curves). " + PROFILE_NOTES + " What the numbers mean: "
+             f"in the paper profile, for the bias curves). Sizes: `spectral_inr/protocols/spectra.py` ({profile}). "
+             "What the numbers mean: "
              "`docs/findings.md`.\n",
              "## 1. Activations and layer spectra at init (SIREN vs SIREN², 1-D, audio-like)\n",
              f"{n}-sample grid on [−1, 1], width {n_w}, {ac['depth']} sine layers + linear output, seed {ac['seed']}. "

@@ -1,22 +1,29 @@
-"""The DFT experiment's pieces: data layout, the butterfly FFT, the optimizer switch/logger, a short fit,
-the gist protocol (`paper`) at a tiny size.
+"""The DFT experiments' pieces: data layout, the butterfly FFT, the optimizer study's short fit and logger,
+the gist protocol (`paper`) at a tiny size, reports rebuilt from the saved JSON.
+
+(The optimizer links themselves — ``switch``, ``logged``, ``cosine_mix_schedule`` — are tested in
+``tests/test_optim_links.py``.)
 
 Small (≤ 256 samples, ≤ 300 steps) so the file runs in a few seconds on 2 CPU cores.
 """
 from __future__ import annotations
 
 import dataclasses
+import json
 
 import jax
 import jax.numpy as jnp
 import numpy as np
-import optax
 import pytest
 
-from experiments import dft
+from experiments import common, dft, dft_gist, dft_optimizers
 from experiments.dft_models import (Butterfly, bit_reversal, complex_of_real_block, dft_dataset, dft_matrix,
                                     fft_butterfly_params, num_params, real_block, stack_complex, unstack_complex)
+from spectral_inr.protocols import DFT_GIST, DFT_OPTIMIZERS
+from spectral_inr.protocols.dft_optimizers import DEFAULT
 from spectral_inr.train import Fitter, sweep
+
+opt = dft_optimizers
 
 
 # --- data ----------------------------------------------------------------------------------------
@@ -60,27 +67,14 @@ def test_butterfly_parameter_count_and_init_scale():
     assert 0.5 < float(jnp.std(out)) < 2.0                   # variance-preserving init
 
 
-# --- optimizer switch and logger --------------------------------------------------------------------
-def test_switch_selects_transform():
-    params = {"w": jnp.arange(4.0)}
-    grads = {"w": jnp.array([0.3, -1.0, 2.0, 0.0])}
-    a, b = optax.adam(1e-2), optax.sgd(0.5)
-    for index, ref in ((0, a), (1, b)):
-        sw = dft.switch([a, b], jnp.asarray(index))
-        s_sw, s_ref = sw.init(params), ref.init(params)
-        for _ in range(3):
-            u_sw, s_sw = sw.update(grads, s_sw, params)
-            u_ref, s_ref = ref.update(grads, s_ref, params)
-            np.testing.assert_allclose(u_sw["w"], u_ref["w"], rtol=1e-6, atol=0)
-
-
+# --- the optimizer study: a short fit of three families in one sweep, and its logger ------------------
 @pytest.fixture(scope="module")
 def short_fit():
     x, y = dft_dataset(256, 32, seed=0)
     steps, every = 300, 10
-    names = [dft.DEFAULT, "amsgrad", "GD, momentum 0.9, lr 10"]
-    members = [dict(dft.member_hp(n), seed=0) for n in names]
-    fitter = Fitter(dft.dense_model, dft.make_optimizer(steps, every, dft.dense_hvp(x)))
+    names = [DEFAULT, "amsgrad", "GD, momentum 0.9, lr 10"]
+    members = [dict(opt.member_hp(n), seed=0) for n in names]
+    fitter = Fitter(opt.dense_model(32), opt.make_optimizer(steps, every, opt.dense_hvp(x)))
     res = sweep(fitter, x, y, members, steps, chunk=steps, mesh=None, progress=False)
     return x, res, names, every
 
@@ -112,27 +106,26 @@ def test_logged_statistics(short_fit):
 
 def test_curve_helpers():
     loss = np.array([5.0, 3.0, 1.0, 2.0, 4.0])
-    st = dft.curve_stats(loss)
+    st = opt.curve_stats(loss)
     assert st["min"] == 1.0 and st["argmin"] == 2 and st["final"] == 4.0 and st["rise"] == 4.0
     assert st["max_after_min"] == 4.0
-    assert dft.reach_step(np.r_[np.ones(10), np.full(10, 5.0)], 4.0, block=5) == 10
-    assert dft.reach_step(np.ones(20), 4.0, block=5) is None
-    assert dft.thin(np.array([1.0, np.nan, 3.0]), 1) == [1.0, None, 3.0]
+    assert opt.reach_step(np.r_[np.ones(10), np.full(10, 5.0)], 4.0, block=5) == 10
+    assert opt.reach_step(np.ones(20), 4.0, block=5) is None
+    assert opt.thin(np.array([1.0, np.nan, 3.0]), 1) == [1.0, None, 3.0]
 
 
 # --- the gist's protocol (`--profile paper`) at a tiny size ------------------------------------------
 def test_gist_protocol_is_read_from_the_protocol_module():
-    from spectral_inr.protocols import DFT_GIST
-    assert dft.DFT_GIST is DFT_GIST
-    fitter = dft.gist_fitter(DFT_GIST)
+    assert dft_gist.DFT_GIST is DFT_GIST
+    fitter = dft_gist.gist_fitter(DFT_GIST)
     assert fitter.batch_size == DFT_GIST.batch_size == 100 and fitter.shuffle == "epoch"
-    model = dft.gist_model(DFT_GIST)
+    model = dft_gist.gist_model(DFT_GIST)
     assert model.features == 64 and model.use_bias is False
 
 
 def test_gist_glorot_uniform_init():
-    p = dft.DFT_GIST
-    model = dft.gist_model(p)
+    p = DFT_GIST
+    model = dft_gist.gist_model(p)
     kernels = np.stack([np.asarray(model.init(jax.random.PRNGKey(s), jnp.zeros((1, 2 * p.n)))["params"]["kernel"])
                         for s in range(8)])
     assert kernels.shape == (8, 64, 64)
@@ -144,24 +137,24 @@ def test_gist_glorot_uniform_init():
 
 
 def test_gist_check_against_exact_fft_of_arange():
-    p = dft.DFT_GIST
+    p = DFT_GIST
     exact = real_block(dft_matrix(p.n)).T.astype(np.float32)     # kernel K with x @ K = stacked F x
     # the reference is the DFT of arange(32): X_k = Σ_j j·exp(−2πi jk/32), X_0 = 496
     ref = np.array([sum(j * np.exp(-2j * np.pi * j * k / p.n) for j in range(p.n)) for k in range(p.n)])
     np.testing.assert_allclose(np.fft.fft(np.arange(p.n)), ref, atol=1e-9)
-    good = dft.gist_check(exact, p)
+    good = dft_gist.gist_check(exact, p)
     assert good["allclose"] and good["max_abs_err"] < 1e-3 and good["max_err_over_tol"] < 1
     # an error of 1e-3 on the DC row's real entries gives |ΔX_0| = 0.496 > 1e-5·496: the gist's check fails
     bad = exact.copy()
     bad[:p.n, 0] += 1e-3
-    out = dft.gist_check(bad, p)
+    out = dft_gist.gist_check(bad, p)
     assert not out["allclose"]
     np.testing.assert_allclose(out["max_abs_err"], 1e-3 * np.arange(p.n).sum(), rtol=1e-3)
 
 
 def test_gist_run_tiny():
-    p = dataclasses.replace(dft.DFT_GIST, vectors=300, epochs=4)      # 3 batches of 100 per epoch, 12 steps
-    run = dft.run_gist(p, seeds=3, fresh=20)
+    p = dataclasses.replace(DFT_GIST, vectors=300, epochs=4, seeds=3)   # 3 batches of 100 per epoch, 12 steps
+    run = dft_gist.run_gist(p, fresh=20)
     assert run["epoch_mean"].shape == run["epoch_last_batch"].shape == (3, 4)
     assert np.isfinite(run["epoch_mean"]).all() and len(run["members"]) == 3
     # the loss starts near E‖Fz‖²/64 = 32 (the init's output is small) and Adam at lr 1e-3 barely moves it in 12 steps
@@ -176,17 +169,53 @@ def test_gist_run_tiny():
 
 
 def test_rise_stats():
-    st = dft.rise_stats(np.array([4.0, 2.0, 1.0, 1.5, 3.0, 2.5]))
+    st = dft_gist.rise_stats(np.array([4.0, 2.0, 1.0, 1.5, 3.0, 2.5]))
     assert st["min_epoch"] == 3 and st["rise_epoch"] == 5 and st["rises"] is True
     assert st["final_over_min"] == 2.5 and st["max_after_min_over_min"] == 3.0
-    st = dft.rise_stats(np.array([4.0, 2.0, 1.0, 1.5]))
+    st = dft_gist.rise_stats(np.array([4.0, 2.0, 1.0, 1.5]))
     assert st["rise_epoch"] is None and st["rises"] is False
-    p = dataclasses.replace(dft.DFT_GIST, vectors=300, epochs=4)
-    per = dft.epoch_losses(np.arange(12.0)[None], p)
+    p = dataclasses.replace(DFT_GIST, vectors=300, epochs=4)
+    per = dft_gist.epoch_losses(np.arange(12.0)[None], p)
     assert per["mean"].tolist() == [[1.0, 4.0, 7.0, 10.0]] and per["last_batch"].tolist() == [[2.0, 5.0, 8.0, 11.0]]
 
 
 def test_profiles():
     with pytest.raises(SystemExit):
-        dft.parse_args("x", ["--profile", "nope"], profiles=("quick", "long", "paper"))
-    assert set(dft.PROFILES) == {"quick", "long"}
+        dft.main(["--profile", "nope"])
+    assert set(DFT_OPTIMIZERS) == {"quick", "long"} and set(dft.PROTOCOLS) == {"quick", "long", "paper"}
+    assert all(v in opt.VARIANTS for p in DFT_OPTIMIZERS.values() for v in p.variants)
+
+
+# --- run → JSON → report: the tables are rebuilt from the saved JSON alone ---------------------------
+def _roundtrip(payload):
+    return json.loads(json.dumps(payload))
+
+
+def test_gist_report_from_saved_json(tmp_path):
+    p = dataclasses.replace(DFT_GIST, vectors=300, epochs=4, seeds=2)
+    payload = dft_gist.run(p)
+    payload["seconds"] = 1.0
+    md, figs = dft_gist.report(payload)
+    md_json, _ = dft_gist.report(_roundtrip(payload))
+    assert md == md_json and set(figs) == {"loss-curves"}
+    assert "| seed |" in md and md.count("\n| 0 |") == 1 and md.count("\n| 1 |") == 1
+
+
+def test_optimizer_study_tiny_end_to_end(tmp_path):
+    """The quick protocol shrunk by ``dataclasses.replace``, through the runner: files, --report-only rebuild."""
+    tiny = dataclasses.replace(DFT_OPTIMIZERS["quick"], samples=64, steps=60, seeds=1, log_every=10, chunk=60,
+                               variants=(DEFAULT, "adam β2=0.99", "GD, momentum 0.9, lr 10"), long_steps=80,
+                               butterfly=dataclasses.replace(DFT_OPTIMIZERS["quick"].butterfly, steps=20, seeds=1))
+    payload = common.main("dft", {"quick": tiny}, opt.run, opt.report, ["--profile", "quick", "--out", str(tmp_path)])
+    saved = json.loads((tmp_path / "dft-quick.json").read_text())
+    assert saved["config"]["steps"] == 60 and sorted(saved["variants"]) == sorted(tiny.variants)
+    assert saved["saturation_check"]["source"] == "separate 1-seed run" and saved["saturation_check"]["steps"] == 80
+    for fig in ("weights", "loss-curves", "adam-diagnostics", "butterfly"):
+        assert (tmp_path / f"dft-quick-{fig}.png").exists(), fig
+    md = (tmp_path / "dft-quick.md").read_text()
+    assert np.isfinite(payload["variants"][DEFAULT]["seeds"][0]["min"])
+    # the report rebuilt from the saved JSON gives the same Markdown (footer included)
+    (tmp_path / "dft-quick.md").unlink()
+    common.main("dft", {"quick": tiny}, opt.run, opt.report,
+                ["--profile", "quick", "--out", str(tmp_path), "--report-only"])
+    assert (tmp_path / "dft-quick.md").read_text() == md

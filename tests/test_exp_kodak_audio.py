@@ -35,7 +35,7 @@ def test_kodak_reports_split_fit_and_full_fit(kodak_run):
         assert r["psnr_train"] != r["psnr_train_of_split_fit"]
     assert runs["tuner"]["members"][0].get("lr") is None          # TUNER's lr comes from the protocol
     assert runs["siren"]["members"][0]["lr"] == kodak.EXTRA_LR
-    md = kodak.markdown(p, runs)
+    md = kodak.markdown({"config": dataclasses.asdict(p), "methods": runs})
     assert "siren (extra)" in md and "tuner-siren" in md and "32.9" in md  # the paper's SIREN row sits by tuner-siren
 
 
@@ -57,3 +57,31 @@ def test_audio_methods_on_a_tone():
         assert r["zero_psnr"][0] == pytest.approx(-10 * np.log10(np.mean(clip.values ** 2)), rel=1e-6)
         steps = p.steps * (4 if method.startswith("finer") else 1)   # FINER's 128-sample minibatches: 4 per epoch
         assert curve.shape == (1, steps), method
+
+
+def test_audio_reports_the_full_signal_psnr_of_the_chosen_params(tmp_path):
+    """With minibatches the best training loss is a minibatch's: the headline is the PSNR of the chosen
+    (lowest-loss) parameters on the whole window, and the report is rebuilt from the saved JSON."""
+    import json
+
+    from experiments import common
+    from spectral_inr.data import save_audio
+
+    t = np.arange(400) / 400
+    (tmp_path / "audio").mkdir()
+    save_audio(tmp_path / "audio" / "tone.wav", 0.8 * np.sin(2 * np.pi * 37 * t) + 0.1 * np.sin(2 * np.pi * 90 * t),
+               400)
+    p = dataclasses.replace(protocols.SIREN2_AUDIO["quick"], clips=("tone.wav",), offset=0, samples=400, width=16,
+                            steps=30, seeds=1, finer_batch=128, methods=("finer++",))
+    out = tmp_path / "out"
+    argv = ["--profile", "quick", "--data", str(tmp_path), "--out", str(out)]
+    payload = common.main("audio", {"quick": p}, audio.run, audio.report, argv, files=True)
+    r = payload["methods"]["finer++"]
+    assert r["best_psnr"] != r["psnr_of_best_params"]          # 128-sample minibatches vs the full window
+    md = (out / "audio-quick.md").read_text()
+    assert f"| finer++ | {common.mean_std(r['psnr_of_best_params'])} | {common.mean_std(r['best_psnr'])} |" in md
+    assert json.loads((out / "audio-quick.json").read_text())["complete"] is True
+    assert (out / "audio-quick" / "tone-finer++.wav").exists() and (out / "audio-quick-curves.png").exists()
+    (out / "audio-quick.md").unlink()
+    common.main("audio", {"quick": p}, audio.run, audio.report, argv + ["--report-only"], files=True)
+    assert (out / "audio-quick.md").read_text() == md

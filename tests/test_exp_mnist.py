@@ -18,25 +18,25 @@ import pytest
 
 from experiments import common, mnist
 from spectral_inr import recipes
-from spectral_inr.protocols.harmonic import PAPER
+from spectral_inr.protocols.harmonic import PAPER, QUICK
 from spectral_inr.train import Fitter, grid, sweep
 
 HIDDEN, MAX_FREQS = (16, 8), (5.0, 3.0)
-TINY = dict(train_size=None, epochs=1, sweep_epochs=1, seeds=1, batch=64, sweep_batch=64, hidden=HIDDEN,
-            max_freqs=MAX_FREQS, lr_sweep_sizes=(HIDDEN,))
+TINY = dataclasses.replace(QUICK, train_size=None, epochs=1, sweep_epochs=1, seeds=1, batch=64, sweep_batch=64,
+                           hidden=HIDDEN, max_freqs=MAX_FREQS, lr_sweep_sizes=(HIDDEN,))
 
 
 def synthetic(n=256, n_test=64, seed=0) -> dict:
     rng = np.random.default_rng(seed)
     img = lambda k: rng.integers(0, 256, (k, 28, 28), dtype=np.uint8)
-    return {"x_train": mnist.preprocess(img(n)), "y_train": rng.integers(0, 10, n).astype(np.int32),
-            "x_test": mnist.preprocess(img(n_test)), "y_test": rng.integers(0, 10, n_test).astype(np.int32)}
+    return {"x_train": mnist.preprocess(img(n), QUICK), "y_train": rng.integers(0, 10, n).astype(np.int32),
+            "x_test": mnist.preprocess(img(n_test), QUICK), "y_test": rng.integers(0, 10, n_test).astype(np.int32)}
 
 
 def test_preprocess_flattens_and_normalises():
-    x = mnist.preprocess(np.full((3, 28, 28), 255, np.uint8))
+    x = mnist.preprocess(np.full((3, 28, 28), 255, np.uint8), QUICK)
     assert x.shape == (3, 784) and x.dtype == np.float32
-    np.testing.assert_allclose(x, (1.0 - mnist.MNIST_MEAN) / mnist.MNIST_STD, rtol=1e-6)
+    np.testing.assert_allclose(x, (1.0 - QUICK.mean) / QUICK.std, rtol=1e-6)
 
 
 def _check_payload(payload, tmp_path, activations, sizes):
@@ -52,14 +52,14 @@ def _check_payload(payload, tmp_path, activations, sizes):
         assert np.all(np.isfinite(rec["epoch_train_loss"]))
         accs += rec["test_accuracy"]
     for rec in payload["lr_sweep"].values():
-        assert sorted(m["lr"] for m in rec["members"]) == sorted(mnist.LR_GRID)
+        assert sorted(m["lr"] for m in rec["members"]) == sorted(QUICK.lr_grid)
     for rec in payload["ablation"].values():
-        assert sorted(m["factor"] for m in rec["members"]) == [0.0, mnist.FREQ_FACTOR]
+        assert sorted(m["factor"] for m in rec["members"]) == [0.0, QUICK.freq_factor]
         assert rec["plateau_scale"] == [1.0, 1.0]                         # one epoch: the plateau rule is idle
         assert np.shape(rec["train_loss_curve"])[0] == 2
     assert all(0.0 <= a <= 1.0 for a in accs)
     # the report renders, and the payload is JSON
-    md = mnist.markdown(payload, "quick")
+    md = mnist.markdown(payload)
     assert "Learning-rate sweep" in md and "Ablation" in md and "~95" in md
     figs = mnist.figures(payload)
     assert set(figs) == {"loss-curves", "lr-sweep"}
@@ -71,14 +71,14 @@ def _check_payload(payload, tmp_path, activations, sizes):
 
 def test_end_to_end_tiny_harmonic(tmp_path):
     """The main run / ablation path only (one engine compile)."""
-    cfg = dict(TINY, activations=("harmonic",), lr_sweep_sizes=())
+    cfg = dataclasses.replace(TINY, activations=("harmonic",), lr_sweep_sizes=())
     _check_payload(mnist.run_experiment(cfg, synthetic()), tmp_path, ["harmonic"], [])
 
 
 @pytest.mark.slow  # four engine compiles (~45 s CPU)
 def test_end_to_end_tiny(tmp_path):
     """Everything: harmonic and ReLU ablation sweeps, LR sweep over two hidden sizes."""
-    cfg = dict(TINY, lr_sweep_sizes=(HIDDEN, (8, 4)))
+    cfg = dataclasses.replace(TINY, lr_sweep_sizes=(HIDDEN, (8, 4)))
     _check_payload(mnist.run_experiment(cfg, synthetic()), tmp_path, ["harmonic", "relu"], [HIDDEN, (8, 4)])
 
 

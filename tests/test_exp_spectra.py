@@ -1,10 +1,12 @@
-"""exp-spectra end to end on its tiny configuration: every section runs, the JSON has its keys, numbers are finite.
+"""exp-spectra end to end on the quick protocol shrunk with ``dataclasses.replace``: every section runs, the JSON
+has its keys, numbers are finite, the report is rebuilt from the saved JSON alone.
 
 Compile-bound (≈ 25 jitted functions of tiny models): XLA's optimisation passes are switched off for the
 run (restored afterwards), which cuts the CPU time from ~30 s to ~18 s; the checks do not depend on them.
 """
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 
@@ -12,7 +14,19 @@ import jax
 import numpy as np
 import pytest
 
-from experiments import spectra
+from experiments import common, spectra
+from spectral_inr.protocols.spectra import SPECTRA
+
+QUICK = SPECTRA["quick"]
+# compile-bound: every jitted function compiles once per model, so it also drops a few models
+TINY = dataclasses.replace(
+    QUICK, name="tiny",
+    act=dataclasses.replace(QUICK.act, n=256, width=16, depth=2, models=("siren", "siren2")),
+    bias=dataclasses.replace(QUICK.bias, n=64, width=16, depth=2, tuner_width=8, ff_features=8, steps=40, every=20,
+                             models=("relu+ff", "tuner")),
+    tuner=dataclasses.replace(QUICK.tuner, n=32, check_n=64, m=5, bandlimit=8, width=8, steps=40, orders=(2,),
+                              target=((1, 1.0), (3, 0.5), (10, 0.2))),
+    ntk=dataclasses.replace(QUICK.ntk, side=6, width=8, depth=2, tuner_m=6, tuner_bandlimit=3, seeds=1))
 
 
 def _numbers(obj):
@@ -34,7 +48,7 @@ def saved(tmp_path_factory):
     previous = bool(jax.config.values.get("jax_disable_most_optimizations", False))
     jax.config.update("jax_disable_most_optimizations", True)
     try:
-        spectra.run("tiny", out)
+        common.main("spectra", {"tiny": TINY}, spectra.run, spectra.report, ["--profile", "tiny", "--out", str(out)])
     finally:
         jax.config.update("jax_disable_most_optimizations", previous)
     return out, json.loads((out / "spectra-tiny.json").read_text())
@@ -92,6 +106,16 @@ def test_files_and_keys(saved):
     tails = {k: np.mean(v["tail_fraction"]) for k, v in ntk.items()}
     assert comp["tail_mean"] == pytest.approx(tails)
     assert comp["siren2_minus_siren_tail"] == pytest.approx(tails["siren2"] - tails["siren"])
+
+
+def test_report_from_saved_json(saved):
+    """``--report-only`` rebuilds the same Markdown from the JSON (figures that need the run's arrays are skipped)."""
+    out, _ = saved
+    md = (out / "spectra-tiny.md").read_text()
+    (out / "spectra-tiny.md").unlink()
+    common.main("spectra", {"tiny": TINY}, spectra.run, spectra.report,
+                ["--profile", "tiny", "--out", str(out), "--report-only"])
+    assert (out / "spectra-tiny.md").read_text() == md
 
 
 def test_ntk_comparison():

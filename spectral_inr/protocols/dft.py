@@ -22,6 +22,7 @@ class DftGist:
     init: str = "glorot_uniform"    # Keras Dense default kernel_initializer
     rtol: float = 1e-5              # np.allclose defaults
     atol: float = 1e-8
+    seeds: int = 5                  # ours (the gist runs one): init and data order, members of one vmapped sweep
 
     def steps(self) -> int:
         return self.epochs * (self.vectors // self.batch_size)
