@@ -29,6 +29,7 @@ import numpy as np
 from experiments import common
 from spectral_inr import evaluation, protocols, recipes
 from spectral_inr.data import load_audio
+from spectral_inr.metrics import psnr_from_mse
 from spectral_inr.protocols.siren2 import PAPER_MEAN_PSNR
 from spectral_inr.report import save_reconstruction
 from spectral_inr.signals import Signal
@@ -78,7 +79,7 @@ def run_method(method, p, clips, wav_dir=None):
         record["psnr_of_best_params"] += scores["psnr"]
         record["snr"] += scores["snr"]
         # PSNR of predicting silence, 10·log10(1/mean t²): the floor any fit must beat
-        record["zero_psnr"] += [float(-10 * np.log10(np.mean(c.values ** 2))) for c in signals]
+        record["zero_psnr"] += [float(psnr_from_mse(np.mean(c.values ** 2))) for c in signals]
         losses.append(result.history["loss"])
         if wav_dir is not None:
             for j in range(0, len(members), p.seeds):  # seed 0 of each clip
@@ -150,7 +151,7 @@ def figure(curves):
 
     fig, ax = plt.subplots(figsize=(6, 3.5))
     for method, loss in curves.items():
-        psnr = -10 * np.log10(np.maximum(loss, 1e-30))
+        psnr = psnr_from_mse(loss)
         ax.plot(np.nanmean(psnr, axis=0), label=method)
     ax.set(xlabel="step", ylabel="training PSNR (dB), mean over clips×seeds", title="exp-audio")
     ax.legend()

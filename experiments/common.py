@@ -15,12 +15,12 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import time
 from pathlib import Path
-from typing import Callable, Iterable, Mapping, Optional, Sequence
+from typing import Callable, Mapping, Optional, Sequence
 
-import numpy as np
+from experiments.formatting import markdown_table, mean_std  # noqa: F401 (re-exported for the experiments)
+from spectral_inr.environment import environment
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "results"
@@ -58,40 +58,6 @@ def guarded(name: str, main) -> None:
         main()
     except DataError as e:
         raise SystemExit(f"exp-{name}: error: {str(e).splitlines()[0]}") from None
-
-
-def environment() -> dict:
-    import jax
-
-    dev = jax.devices()[0]
-    return {"device": f"{dev.platform}:{dev.device_kind}", "device_count": jax.device_count(),
-            "jax": jax.__version__, "python": platform.python_version(), "cpus": os.cpu_count(),
-            "machine": platform.machine(), "cpu_model": cpu_model()}
-
-
-def cpu_model() -> str:
-    """The CPU's name (``/proc/cpuinfo``'s ``model name``; ``platform.processor()`` elsewhere)."""
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
-
-
-def mean_std(values: Iterable[float], digits: int = 2) -> str:
-    v = np.asarray(list(values), np.float64)
-    v = v[np.isfinite(v)]
-    if v.size == 0:
-        return "n/a"
-    return f"{v.mean():.{digits}f} ± {v.std():.{digits}f}"
-
-
-def markdown_table(headers: Sequence[str], rows: Sequence[Sequence]) -> str:
-    lines = ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
-    lines += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
-    return "\n".join(lines) + "\n"
 
 
 class Timer:

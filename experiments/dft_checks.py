@@ -3,7 +3,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from experiments.dft_models import complex_of_real_block, dft_matrix, real_block, stack_complex, unstack_complex
+from experiments.dft_models import (
+    complex_of_real_block,
+    dft_matrix,
+    real_block,
+    stack_complex,
+    unstack_complex,
+)
 
 MATRIX_ATOL = 1e-4          # |learned − true| per matrix entry (entries have modulus 1)
 PRED_ATOL, PRED_RTOL = 1e-3, 1e-5   # predictions on fresh inputs (outputs ~ N(0, 32) per component)

@@ -18,7 +18,16 @@ import numpy as np
 import optax
 
 from experiments import common
-from experiments.dft_checks import FRESH, MATRIX_ATOL, PRED_ATOL, PRED_RTOL, TOLERANCES, check_dense, fresh_vectors, sci
+from experiments.dft_checks import (
+    FRESH,
+    MATRIX_ATOL,
+    PRED_ATOL,
+    PRED_RTOL,
+    TOLERANCES,
+    check_dense,
+    fresh_vectors,
+    sci,
+)
 from experiments.dft_models import dft_dataset, stack_complex, unstack_complex
 from spectral_inr.protocols import DFT_GIST, DftGist
 from spectral_inr.train import Fitter, grid, sweep

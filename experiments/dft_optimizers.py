@@ -30,13 +30,39 @@ import numpy as np
 import optax
 
 from experiments import common
-from experiments.dft_checks import (FRESH, MATRIX_ATOL, PRED_ATOL, PRED_RTOL, TOLERANCES, check_dense, fresh_vectors,
-                                    sci)
-from experiments.dft_models import Butterfly, complex_of_real_block, dft_dataset, dft_matrix, num_params, stack_complex, \
-    unstack_complex
+from experiments.dft_checks import (
+    FRESH,
+    MATRIX_ATOL,
+    PRED_ATOL,
+    PRED_RTOL,
+    TOLERANCES,
+    check_dense,
+    fresh_vectors,
+    sci,
+)
+from experiments.dft_models import (
+    Butterfly,
+    complex_of_real_block,
+    dft_dataset,
+    dft_matrix,
+    num_params,
+    stack_complex,
+    unstack_complex,
+)
 from spectral_inr.optim import cosine_mix_schedule, logged, switch
-from spectral_inr.protocols.dft_optimizers import (ADAM_DEFAULT, B1, CONTRAST, DEFAULT, DFT_OPTIMIZERS, FAMILIES,
-                                                   GD_MOMENTUM, SHORT_MEMORY, VARIANTS, DftOptimizerStudy, config)
+from spectral_inr.protocols.dft_optimizers import (
+    ADAM_DEFAULT,
+    B1,
+    CONTRAST,
+    DEFAULT,
+    DFT_OPTIMIZERS,
+    FAMILIES,
+    GD_MOMENTUM,
+    SHORT_MEMORY,
+    VARIANTS,
+    DftOptimizerStudy,
+    config,
+)
 from spectral_inr.train import Fitter, grid, sweep
 
 

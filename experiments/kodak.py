@@ -32,6 +32,7 @@ import numpy as np
 from experiments import common
 from spectral_inr import evaluation, protocols, recipes
 from spectral_inr.data import load_kodak, train_test_split
+from spectral_inr.metrics import psnr_from_mse
 from spectral_inr.models import siren2_noise_scales
 from spectral_inr.protocols.tuner import PAPER_TABLE
 from spectral_inr.signals import Signal
@@ -251,7 +252,7 @@ def curves(per_method):
     fig, ax = plt.subplots(figsize=(6, 3.5))
     for method, r in per_method.items():
         loss = np.asarray(r["loss_every_10"], np.float64)
-        ax.plot(np.arange(loss.shape[1]) * 10, np.nanmean(-10 * np.log10(np.maximum(loss, 1e-30)), axis=0),
+        ax.plot(np.arange(loss.shape[1]) * 10, np.nanmean(psnr_from_mse(loss), axis=0),
                 label=method)
     ax.set(xlabel="step", ylabel="training PSNR (dB)", title="exp-kodak: split fit")
     ax.legend(fontsize=7)

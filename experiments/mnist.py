@@ -42,7 +42,7 @@ from experiments import common
 from spectral_inr import protocols, recipes
 from spectral_inr.data import load_mnist
 from spectral_inr.protocols.harmonic import HarmonicMnist
-from spectral_inr.train import Fitter, grid, sweep
+from spectral_inr.train import Fitter, grid, stack, sweep
 
 SEED_REPO = "FirestName/Harmonic-MLP-Neural-Networks-with-Frequency-Based-Activation"
 
@@ -71,8 +71,7 @@ def steps_per_epoch(n: int, batch: int) -> int:
 # --- evaluation -------------------------------------------------------------------------------------------
 def evaluate(fitter: Fitter, result, x, y) -> dict:
     """Per member: test accuracy (fraction) and cross-entropy of the final params, eval mode."""
-    hp = {k: jnp.asarray(np.asarray([m[k] for m in result.members], np.float32))
-          for k in result.members[0] if k != "seed"}
+    hp = {k: jnp.asarray(v) for k, v in stack(result.members).items() if k != "seed"}
 
     x, y = jnp.asarray(x), jnp.asarray(y)
 

@@ -31,12 +31,14 @@ import numpy as np
 
 from experiments import common
 from spectral_inr import evaluation, models, protocols, recipes
+from spectral_inr.metrics import psnr_from_mse
 from spectral_inr.signals import Signal
 from spectral_inr.train import sweep
 
+
 def _psnr_raw(raw, flat, idx) -> float:
     """PSNR of the unclipped output on the pixels ``idx`` (their ``log_metrics``/``log_psnr_test``)."""
-    return float(-10 * np.log10(np.mean((raw[idx] - flat[idx]) ** 2)))
+    return float(psnr_from_mse(np.mean((raw[idx] - flat[idx]) ** 2), floor=0))
 
 
 THEIRS = {"psnr_train": "psnr_train_handler_base", "psnr_test": "psnr_test_handler_base",
@@ -85,7 +87,7 @@ def siren2_parity(ref: Path, out: Path, seeds=None):
             members = [{"lr": p.lr, "seed": i, "s0": s0, "s1": s1} for i in range(p.seeds)]
             coords = np.linspace(-1, 1, target.shape[0], dtype=np.float32)[:, None]
             result = sweep(fitter, coords, target, members, p.steps, chunk=100, progress=False)
-            ours = [float(-10 * np.log10(b)) for b in result.state.best_loss]
+            ours = [float(psnr_from_mse(b, floor=0)) for b in result.state.best_loss]
             b = [t["best_psnr_max_of_psnr_history"] for t in theirs]
             payload[method] = {"ours_best_psnr": ours, "theirs_best_psnr": b, "s0_s1": [s0, s1],
                                "theirs_s0_s1": [t0.get("S0"), t0.get("S1")]}

@@ -1,8 +1,9 @@
 """docs/fidelity.md: the parity runs against the authors' code and the measured effects at the quick size."""
 from __future__ import annotations
 
+from experiments.formatting import markdown_table, mean_std, signed, span
 from experiments.tables.readme import KODAK_METRICS, clip_name
-from experiments.tables.registry import generator, mean, per, pm, signed, span, table
+from experiments.tables.registry import generator, mean, per
 
 SHORT = {"tuner": "TUNER", "tuner-learned": "learned", "tuner-siren": "baseline", "siren": "SIREN",
          "siren2": "SIREN²", "finer": "FINER", "ffn": "FFN"}
@@ -18,9 +19,9 @@ def parity_tuner(r) -> str:
         ours, theirs = d[method]["ours"], d[method]["theirs"]
         for key, metric in PARITY_METRICS:
             a, b = [x[key] for x in ours], [x[key] for x in theirs]
-            rows.append([label, metric, pm(a), pm(b), signed(mean(a) - mean(b))])
+            rows.append([label, metric, mean_std(a), mean_std(b), signed(mean(a) - mean(b))])
     n_ours, n_theirs = len(d["tuner"]["ours"]), len(d["tuner"]["theirs"])
-    return table(["method", "metric (official convention)", f"ours ({n_ours} fits)", f"theirs ({n_theirs} runs)",
+    return markdown_table(["method", "metric (official convention)", f"ours ({n_ours} fits)", f"theirs ({n_theirs} runs)",
                   "ours − theirs"], rows)
 
 
@@ -30,8 +31,8 @@ def parity_siren2(r) -> str:
     rows = []
     for method, label in (("siren", "SIREN"), ("siren2", "SIREN²")):
         a, b = d[method]["ours_best_psnr"], d[method]["theirs_best_psnr"]
-        rows.append([label, len(a), pm(a), len(b), pm(b), signed(mean(a) - mean(b))])
-    return table(["method", "our fits", "ours", "their runs", "theirs", "ours − theirs"], rows)
+        rows.append([label, len(a), mean_std(a), len(b), mean_std(b), signed(mean(a) - mean(b))])
+    return markdown_table(["method", "our fits", "ours", "their runs", "theirs", "ours − theirs"], rows)
 
 
 def _kodak_delta(new: dict, old: dict) -> list[str]:
@@ -57,12 +58,12 @@ def kodak_effects(r) -> str:
          f"{signed(min(split))} … {signed(max(split))} (by row)", "—", "—", "—",
          "`psnr_train_of_split_fit` in `results/kodak-quick.json`"],
     ]
-    return table(["change", "Δ PSNR train", "Δ PSNR test", "Δ grad train", "Δ grad test", "source"], rows)
+    return markdown_table(["change", "Δ PSNR train", "Δ PSNR test", "Δ grad train", "Δ grad test", "source"], rows)
 
 
 def _audio(r) -> tuple[dict, dict, list]:
     d = r["audio-quick"]
-    means = {m: {c: mean(v) for c, v in per(res, "best_psnr", "clip").items()} for m, res in d["methods"].items()}
+    means = {m: {c: mean(v) for c, v in per(res, "psnr_of_best_params", "clip").items()} for m, res in d["methods"].items()}
     floor = {c: v[0] for c, v in per(d["methods"]["siren"], "zero_psnr", "clip").items()}
     return means, floor, d["clips"]
 
@@ -77,7 +78,7 @@ def audio_schemes(r) -> str:
     rows = [[label] + [f"{means[m][c]:.2f}" for c in clips] + [" / ".join(f"{floor[c]:.1f}" for c in clips)
                                                                 if i == 0 else ""]
             for i, (m, label) in enumerate(labels)]
-    return table(["row"] + [clip_name(c) for c in clips] + ["silence floor (" + " / ".join(map(clip_name, clips))
+    return markdown_table(["row"] + [clip_name(c) for c in clips] + ["silence floor (" + " / ".join(map(clip_name, clips))
                                                             + ")"], rows)
 
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 
 from benchmarks.equivalence import passed
-from experiments.tables.registry import generator, span, table
+from experiments.formatting import markdown_table, span
+from experiments.tables.registry import generator
 
 BENCH = "bench-cpu"
 MODEL = {"siren": "SIREN 3×256", "tuner": "TUNER 416"}
@@ -41,8 +42,9 @@ def train_step(r) -> str:
                                                   for c in ("jax fast", "jax xla-sin", "torch", "torch compiled")]
                     + [ratio("torch"), ratio("torch compiled"), f"{fast['achieved_matmul_gflops']:.0f}",
                        f"{fast['roofline_fraction']:.2f}"])
-    out = table(["model", "pixels", "jax (fast sine)", "jax (XLA sin)", "torch eager", "torch.compile", "jax/eager",
-                 "jax/compiled", "matmul GFLOP/s", "roofline"], rows, ["---", "---:"] + ["---:"] * 8)
+    out = markdown_table(["model", "pixels", "jax (fast sine)", "jax (XLA sin)", "torch eager", "torch.compile",
+                          "jax/eager", "jax/compiled", "matmul GFLOP/s", "roofline"], rows,
+                         ["---", "---:"] + ["---:"] * 8).rstrip("\n")
     if bad:
         worst = max(c["max_rel_diff"] for c in bad.values())
         cases = sorted({c for _, _, c in bad})
@@ -57,7 +59,7 @@ def equivalence(r) -> str:
     checks = r[BENCH]["train_step"]["equivalence_checks"]
     rows = [[MODEL[c["model"]], c["pixels"], c["b"], f"{c['max_rel_diff']:.2e}", "yes" if passed(c) else "**no**"]
             for c in checks]
-    return table(["model", "pixels", "vs jax xla-sin", "max relative difference, first two losses", "passed"], rows)
+    return markdown_table(["model", "pixels", "vs jax xla-sin", "max relative difference, first two losses", "passed"], rows)
 
 
 @generator("bench-ceilings")
@@ -83,7 +85,7 @@ def ceilings(r) -> str:
          f"{fast['ns_per_value']:.1f} / {xla['ns_per_value']:.1f} ns/value "
          f"({xla['ns_per_value'] / fast['ns_per_value']:.1f}×)"],
     ]
-    return table(["ceiling", "rate"], rows)
+    return markdown_table(["ceiling", "rate"], rows)
 
 
 def _stream(x) -> str:
@@ -118,7 +120,7 @@ def many_fields(r) -> str:
         rows.append([k, cell("one vmap", k), cell("blocks", k)]
                     + [cell(d, k, by.get((d, k)) is top) for d in dev] + [mem + " KiB"])
     base = "× its baseline" if like else "× one sequential process"
-    return table(["K", f"one vmap ({base})", f"blocks, 1 device ({base})"]
+    return markdown_table(["K", f"one vmap ({base})", f"blocks, 1 device ({base})"]
                  + [f"{d} (blocks, {base})" for d in dev] + ["memory per field: one vmap / blocks"],
                  rows, ["---:"] * (4 + len(dev)))
 
@@ -172,7 +174,7 @@ def scaling(r) -> str:
          f"{ex['width']:.2f} overall, **{ex['width_last_two']:.2f}** between {wd[-2]['width']} and {wd[-1]['width']} "
          f"(→ 2 as the W² matmuls dominate; {wd[0]['matmul_gflops']:.0f} → {wd[-1]['matmul_gflops']:.0f} GFLOP/s)"],
     ]
-    return table(["series", "points", "step time", "exponent"], rows, ["---", "---", "---", "---:"])
+    return markdown_table(["series", "points", "step time", "exponent"], rows, ["---", "---", "---", "---:"])
 
 
 @generator("bench-exponents")

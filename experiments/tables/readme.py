@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from experiments.tables.registry import duration, generator, mean, per, pm, span, table
+from experiments.formatting import duration, markdown_table, mean_std, span
+from experiments.tables.registry import generator, mean, per
 
 KODAK_ROWS = (  # method: (row, follows) — as experiments/kodak.py names them
     ("tuner", "TUNER", "`train_mrnet.py`"),
@@ -53,7 +54,7 @@ def experiments(r) -> str:
          f"{duration(dq['seconds'])}; `paper` {duration(dp['seconds'])}"],
         ["`exp-spectra`", "`quick`", "small grids and widths (`results/spectra-quick.md`)", duration(s["seconds"])],
     ]
-    return table(["experiment", "profiles", "quick profile: what is reduced", "wall time here (results file)"], rows)
+    return markdown_table(["experiment", "profiles", "quick profile: what is reduced", "wall time here (results file)"], rows)
 
 
 @generator("kodak-quick")
@@ -64,13 +65,13 @@ def kodak_quick(r) -> str:
     for method, label, follows in KODAK_ROWS:
         res = d["methods"][method]
         ref = " / ".join(f"{paper[method][k]:.1f}" for k in KODAK_METRICS) if method in paper else "—"
-        rows.append([label, follows] + [pm(res[k]) for k in KODAK_METRICS] + [ref])
-    return table(["row", "follows", "PSNR train", "PSNR test", "grad PSNR train", "grad PSNR test",
+        rows.append([label, follows] + [mean_std(res[k]) for k in KODAK_METRICS] + [ref])
+    return markdown_table(["row", "follows", "PSNR train", "PSNR test", "grad PSNR train", "grad PSNR test",
                   "paper (train / test / grad train / grad test)"], rows)
 
 
 def _audio_means(d) -> dict:
-    return {m: {c: mean(v) for c, v in per(res, "best_psnr", "clip").items()} for m, res in d["methods"].items()}
+    return {m: {c: mean(v) for c, v in per(res, "psnr_of_best_params", "clip").items()} for m, res in d["methods"].items()}
 
 
 @generator("audio-quick")
@@ -85,7 +86,7 @@ def audio_quick(r) -> str:
         cells = [f"**{means[method][c]:.2f}**" if means[method][c] == best[c] else f"{means[method][c]:.2f}"
                  for c in clips]
         rows.append([label.format(**d["config"]), follows] + cells)
-    return table(["row", "follows"] + [clip_name(c) for c in clips], rows)
+    return markdown_table(["row", "follows"] + [clip_name(c) for c in clips], rows)
 
 
 @generator("audio-siren2-over-siren")
@@ -98,7 +99,7 @@ def audio_siren2_over_siren(r) -> str:
 def audio_finer_above_floor(r) -> str:
     """FINER++ (capped ω0) above the silence floor on the clips where it is more than 1 dB above it."""
     res = r["audio-quick"]["methods"]["finer++"]
-    best, floor = per(res, "best_psnr", "clip"), per(res, "zero_psnr", "clip")
+    best, floor = per(res, "psnr_of_best_params", "clip"), per(res, "zero_psnr", "clip")
     gain = {c: mean(np.subtract(best[c], floor[c])) for c in best}
     above = [g for g in gain.values() if g > 1.0]
     low = min(gain.values())
@@ -114,7 +115,7 @@ def paper_scale(r) -> str:
     by_lr = {lr: 100 * np.asarray(v) for lr, v in per(sweep, "test_accuracy", "lr").items()}
     best_lr = max(by_lr, key=lambda lr: by_lr[lr].mean())
     others = ", ".join(f"{lr:g}: {v.mean():.2f}" for lr, v in by_lr.items() if lr != best_lr)
-    audio = {m: ap["methods"][m]["best_psnr"][0] for m in ("siren2", "finer++", "siren")}
+    audio = {m: ap["methods"][m]["psnr_of_best_params"][0] for m in ("siren2", "finer++", "siren")}
     floor = ap["methods"]["siren"]["zero_psnr"][0]
     apub = ap["paper_mean_psnr"]
     ac = ap["config"]
@@ -163,7 +164,7 @@ def paper_scale(r) -> str:
          f"one image, {kcfg['epochs']} of 5,000 epochs (`kodak-cpu-curves.png`), train columns from the split "
          "fit's 95 % instead of a separate all-pixel fit (so no train gradient PSNR), one seed"],
     ]
-    return table(["run (`results/…`)", "ours", "published", "what differs from the published protocol"], rows)
+    return markdown_table(["run (`results/…`)", "ours", "published", "what differs from the published protocol"], rows)
 
 
 def _ablation(d) -> dict:

@@ -35,34 +35,18 @@ class Results:
         return self._load(stem)
 
 
-def pm(values, nd: int = 2) -> str:
-    """``mean ± std`` with numpy's default (population) std, as the experiments' own reports."""
-    v = np.asarray(values, np.float64)
-    return f"{v.mean():.{nd}f} ± {v.std():.{nd}f}"
 
 
 def mean(values) -> float:
     return float(np.mean(np.asarray(values, np.float64)))
 
 
-def signed(x: float, nd: int = 2) -> str:
-    """``+0.13`` / ``−0.27`` with a typographic minus (``−0.00`` keeps its sign)."""
-    return f"{x:+.{nd}f}".replace("-", "−")
 
 
-def duration(seconds: float) -> str:
-    s = round(seconds)
-    return f"{s} s" if s < 120 else f"{s // 60} min {s % 60} s"
 
 
-def span(values, nd: int = 1) -> str:
-    """``lo–hi`` of ``values``."""
-    return f"{min(values):.{nd}f}–{max(values):.{nd}f}"
 
 
-def table(header: list[str], rows: list[list], align: list[str] | None = None) -> str:
-    lines = ["| " + " | ".join(header) + " |", "|" + "|".join(align or ["---"] * len(header)) + "|"]
-    return "\n".join(lines + ["| " + " | ".join(map(str, r)) + " |" for r in rows])
 
 
 def per(method: dict, key: str, field: str) -> dict:

@@ -27,10 +27,12 @@ from typing import Any, Mapping, Optional, Sequence
 import numpy as np
 from tqdm.auto import tqdm
 
+from spectral_inr.metrics import psnr_from_mse
+
 
 def psnr(loss) -> np.ndarray:
-    """``−10·log10(loss)`` (dB): the PSNR of an MSE on signals with peak 1."""
-    return -10.0 * np.log10(np.maximum(np.asarray(loss, np.float64), 1e-30))
+    """``−10·log10(loss)`` (dB): the PSNR of an MSE on signals with peak 1 (:func:`metrics.psnr_from_mse`)."""
+    return psnr_from_mse(np.asarray(loss))
 
 
 def auto_show() -> bool:
