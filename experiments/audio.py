@@ -27,6 +27,7 @@ import dataclasses
 import numpy as np
 
 from experiments import common
+from experiments.formatting import markdown_table, mean_std
 from spectral_inr import evaluation, protocols, recipes
 from spectral_inr.data import load_audio
 from spectral_inr.metrics import psnr_from_mse
@@ -103,7 +104,7 @@ def run(p, data_root=None, out=None, partial=None):
     for method in p.methods:
         per_method[method], curves[method] = run_method(method, p, clips, wav_dir)
         r = per_method[method]
-        print(f"{method}: PSNR {common.mean_std(r['psnr_of_best_params'])} dB ({r['seconds']:.0f} s)", flush=True)
+        print(f"{method}: PSNR {mean_std(r['psnr_of_best_params'])} dB ({r['seconds']:.0f} s)", flush=True)
         payload = {"config": dataclasses.asdict(p), "clips": list(p.clips), "methods": dict(per_method),
                    "paper_mean_psnr": PAPER_MEAN_PSNR, "complete": len(per_method) == len(p.methods)}
         if partial is not None and not payload["complete"]:
@@ -117,17 +118,17 @@ def markdown(payload: dict) -> str:
     best training loss's PSNR — a minibatch's, where the protocol trains on minibatches — is a second column."""
     cfg, per_method = payload["config"], payload["methods"]
     methods = [m for m in cfg.get("methods", METHODS) if m in per_method]   # older files: no config.methods
-    rows = [[m, common.mean_std(per_method[m]["psnr_of_best_params"]), common.mean_std(per_method[m]["best_psnr"]),
-             common.mean_std(per_method[m]["snr"]), PAPER_MEAN_PSNR.get(PAPER_ROW.get(m), "—"),
+    rows = [[m, mean_std(per_method[m]["psnr_of_best_params"]), mean_std(per_method[m]["best_psnr"]),
+             mean_std(per_method[m]["snr"]), PAPER_MEAN_PSNR.get(PAPER_ROW.get(m), "—"),
              f"{per_method[m]['seconds']:.0f}"] for m in methods]
     per_clip = []
     for m in methods:
         r = per_method[m]
         for clip in cfg["clips"]:
             sel = [i for i, mem in enumerate(r["members"]) if mem["clip"] == clip]
-            per_clip.append([m, clip, common.mean_std(np.asarray(r["psnr_of_best_params"])[sel]),
-                             common.mean_std(np.asarray(r["best_psnr"])[sel]),
-                             common.mean_std(np.asarray(r["snr"])[sel]), f"{r['zero_psnr'][sel[0]]:.1f}"])
+            per_clip.append([m, clip, mean_std(np.asarray(r["psnr_of_best_params"])[sel]),
+                             mean_std(np.asarray(r["best_psnr"])[sel]),
+                             mean_std(np.asarray(r["snr"])[sel]), f"{r['zero_psnr'][sel[0]]:.1f}"])
     offset, samples = cfg["offset"], cfg["samples"]
     window = f"samples {offset:,}–{offset + samples:,}" if offset else f"the first {samples:,} samples"
     return (f"# exp-audio ({cfg['name']})\n\nProtocol `spectral_inr.protocols.siren2` `{cfg['name']}`"
@@ -139,10 +140,10 @@ def markdown(payload: dict) -> str:
             "minibatches); SNR of the same parameters; 'silence PSNR' = the PSNR of predicting zeros, "
             "10·log10(1/mean t²). Paper column: averages over the paper's own clip list (from a summary, "
             "unverified) — not the same clips, windows or sizes.\n\n"
-            + common.markdown_table(["method", "PSNR (dB)", "best training PSNR", "SNR (dB)", "paper mean PSNR",
+            + markdown_table(["method", "PSNR (dB)", "best training PSNR", "SNR (dB)", "paper mean PSNR",
                                      "seconds"], rows)
             + "\n## Per clip\n\n"
-            + common.markdown_table(["method", "clip", "PSNR", "best training PSNR", "SNR", "silence PSNR"], per_clip)
+            + markdown_table(["method", "clip", "PSNR", "best training PSNR", "SNR", "silence PSNR"], per_clip)
             + f"\nReconstructed WAVs (seed 0): `results/audio-{cfg['name']}/`.\n")
 
 

@@ -19,7 +19,6 @@ import time
 from pathlib import Path
 from typing import Callable, Mapping, Optional, Sequence
 
-from experiments.formatting import markdown_table, mean_std  # noqa: F401 (re-exported for the experiments)
 from spectral_inr.environment import environment
 
 ROOT = Path(__file__).resolve().parents[1]

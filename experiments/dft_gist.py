@@ -29,6 +29,7 @@ from experiments.dft_checks import (
     sci,
 )
 from experiments.dft_models import dft_dataset, stack_complex, unstack_complex
+from experiments.formatting import markdown_table
 from spectral_inr.protocols import DFT_GIST, DftGist
 from spectral_inr.train import Fitter, grid, sweep
 
@@ -159,7 +160,7 @@ def report(payload: dict, arrays=None):
         f"(final parameters): learned 64×64 matrix vs the real block form of the DFT matrix, `np.allclose(atol="
         f"{MATRIX_ATOL:g}, rtol=0)`, and predictions on {FRESH} fresh random vectors, `np.allclose(atol={PRED_ATOL:g}, "
         f"rtol={PRED_RTOL:g})`.\n",
-        common.markdown_table(["seed", "min epoch loss", "epoch of min", f"loss epoch {p.epochs}", "final/min",
+        markdown_table(["seed", "min epoch loss", "epoch of min", f"loss epoch {p.epochs}", "final/min",
                                "max after min / min", f"first epoch ≥{rise:g}× min", "last batch: epoch of min",
                                "last batch: final/min", f"last batch: first epoch ≥{rise:g}× min",
                                "gist allclose", "gist max err", "gist max err/tol", "matrix allclose",

@@ -49,6 +49,7 @@ from experiments.dft_models import (
     stack_complex,
     unstack_complex,
 )
+from experiments.formatting import markdown_table
 from spectral_inr.optim import cosine_mix_schedule, logged, switch
 from spectral_inr.protocols.dft_optimizers import (
     ADAM_DEFAULT,
@@ -463,24 +464,24 @@ def report(payload: dict, arrays: Optional[dict] = None):
           "loss after the minimum, final/min, first step where the preconditioned sharpness λmax(lr·H/(√v̂+ε)) "
           f"reached 95 % of its stability limit ({d['stability_limit_adam']:.0f} for Adam/AMSGrad, "
           f"{d['stability_limit_gd']:.1f} for heavy-ball GD; `None` = never), sharpness at the last step.\n",
-          common.markdown_table(["variant", "min loss", "step of min", "final loss", "max after min", "final/min",
+          markdown_table(["variant", "min loss", "step of min", "final loss", "max after min", "final/min",
                                  "edge step", "sharpness (end)"], table),
           "\n## Checks per variant and seed\n",
-          common.markdown_table(["variant", "seed", "final: matrix err", "final: complex err", "final: pred err",
+          markdown_table(["variant", "seed", "final: matrix err", "final: complex err", "final: pred err",
                                  "final ✓", "best: matrix err", "best: pred err", "best ✓"], checks),
           "\n## Optimizer diagnostics (medians over seeds)\n",
           "Columns: loss minimum, its step, final loss, final/min; edge step (as above); preconditioned sharpness "
           "at the minimum and at the end; RMS over coordinates of √v̂ at the end; decay rate per step of RMS √v̂ "
           "(log-linear fit over the second half of the run; Adam only); ‖g‖ and ‖Δθ‖ at the minimum and at the "
           "end; fraction of coordinates with √v̂ < ε at the end.\n",
-          common.markdown_table(["variant", "min", "step of min", "final", "final/min", "edge step",
+          markdown_table(["variant", "min", "step of min", "final", "final/min", "edge step",
                                  "sharpness at min", "sharpness end", "RMS √v̂ end", "√v̂ decay/step", "‖g‖ at min",
                                  "‖g‖ end", "‖Δθ‖ at min", "‖Δθ‖ end", "frac √v̂<ε end"], diag),
           "\n## Constants\n",
           "Hessian H = (2/64)·Σ_x ⊗ I of the quadratic loss; v* = lr·λmax(H)/38 (lr 1e-3); predicted decay "
           "½·ln(1/β2) of √v̂ when v̂ only forgets (β2 0.999); the default variant's step at which √v̂ would reach "
           "v* if it kept decaying at that rate from its final value; lr·λmax(H)/ε per Adam variant.\n",
-          common.markdown_table(
+          markdown_table(
               ["quantity", "value"],
               [["λmin(H)", f"{d['hessian_eig_min']:.3g}"], ["λmax(H)", f"{d['hessian_eig_max']:.3g}"],
                ["stability limit Adam 2(1+β1)/(1−β1)", f"{d['stability_limit_adam']:.0f}"],
@@ -496,12 +497,12 @@ def report(payload: dict, arrays: Optional[dict] = None):
                "β2 = 0.99 floor = median over seeds of that variant's median loss over its last 10 % of steps; the "
                f"default's tail median and RMS √v̂ at the end from the {sat['source']} ({sat['steps']} steps); reach "
                "step = first 1000-step block after the minimum whose median loss is ≥ half that floor.\n",
-               common.markdown_table(["source", "steps", "β2=0.99 floor", "default tail median",
+               markdown_table(["source", "steps", "β2=0.99 floor", "default tail median",
                                       "default RMS √v̂ end", "reach step(s)"],
                                      [[sat["source"], sat["steps"], sci(sat["b2_099_floor"]), sci(sat["tail_median"]),
                                        sci(sat["rms_sqrt_v_final"]), " / ".join(str(r) for r in sat["reach_step"])]])]
     md += ["\n## Butterfly network\n",
-           common.markdown_table(["lr", "seed", "min loss", "step of min", "final loss", "matrix max err",
+           markdown_table(["lr", "seed", "min loss", "step of min", "final loss", "matrix max err",
                                   "pred max err", "allclose", "allclose best (max err)"], b_rows),
            f"\nTraining time (incl. compilation): dense sweep ({len(cfg['variants']) * cfg['seeds']} members) "
            f"{payload['dense_sweep_seconds']:.0f} s, " + (f"long default run {long_seconds:.0f} s, " if long_seconds

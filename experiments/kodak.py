@@ -30,6 +30,7 @@ import time
 import numpy as np
 
 from experiments import common
+from experiments.formatting import markdown_table, mean_std
 from spectral_inr import evaluation, protocols, recipes
 from spectral_inr.data import load_kodak, train_test_split
 from spectral_inr.metrics import psnr_from_mse
@@ -109,10 +110,10 @@ def learned_penalty_ablation(p, images, split, out):
     for reduction in ("sum", "mean"):
         q = dataclasses.replace(p, learned_penalty=reduction)
         per[f"tuner-learned ({reduction})"], _ = run_method(q, "tuner-learned", images, split)
-    rows = [[name] + [common.mean_std(r[k]) for k in METRICS[:4]] for name, r in per.items()]
+    rows = [[name] + [mean_std(r[k]) for k in METRICS[:4]] for name, r in per.items()]
     md = (f"# exp-kodak ({p.name}): learned-bounds penalty\n\nλ = {p.learned_lambda:g}; otherwise the "
           f"`{p.name}` protocol of `results/kodak-{p.name}.md`.\n\n"
-          + common.markdown_table(["penalty", "PSNR train", "PSNR test", "grad PSNR train", "grad PSNR test"], rows))
+          + markdown_table(["penalty", "PSNR train", "PSNR test", "grad PSNR train", "grad PSNR test"], rows))
     seconds = sum(r["seconds"] for r in per.values())
     common.write_results("kodak", f"{p.name}-learned-penalty", {"methods": per, "seconds": seconds}, md, out=out)
 
@@ -138,7 +139,7 @@ def run(p, data_root=None, methods=METHODS, partial=None):
     for method in methods:
         per_method[method], previews[method] = run_method(p, method, images, split)
         r = per_method[method]
-        print(f"{method}: " + ", ".join(f"{k} {common.mean_std(r[k])}" for k in METRICS)
+        print(f"{method}: " + ", ".join(f"{k} {mean_std(r[k])}" for k in METRICS)
               + f" ({r['seconds']:.0f} s)", flush=True)
         payload = {"config": dataclasses.asdict(p), "methods": dict(per_method), "method_order": list(per_method),
                    "paper": PAPER_TABLE, "complete": len(per_method) == len(methods)}
@@ -212,7 +213,7 @@ def markdown(payload: dict) -> str:
         label = f"{method} (extra)" if method in EXTRA else method
         ref = (f"{paper['psnr_train']} / {paper['psnr_test']} / {paper['gradient_psnr_train']} / "
                f"{paper['gradient_psnr_test']}" if paper else "—")
-        rows.append([label] + [common.mean_std(r[k]) for k in METRICS] + [ref, f"{r['seconds']:.0f}"])
+        rows.append([label] + [mean_std(r[k]) for k in METRICS] + [ref, f"{r['seconds']:.0f}"])
     bacon = PAPER_TABLE["bacon"]
     rows.append(["bacon (paper only)"] + ["—"] * len(METRICS)
                 + [f"— / {bacon['psnr_test']} / — / {bacon['gradient_psnr_test']}", "—"])
@@ -221,7 +222,7 @@ def markdown(payload: dict) -> str:
         imgs = [m["image"] for m in r["members"]]
         for i in sorted(set(imgs)):
             sel = [j for j, v in enumerate(imgs) if v == i]
-            per_image.append([method, f"kodim{i:02d}"] + [common.mean_std(np.asarray(r[k])[sel]) if len(r[k]) else "n/a"
+            per_image.append([method, f"kodim{i:02d}"] + [mean_std(np.asarray(r[k])[sel]) if len(r[k]) else "n/a"
                                                           for k in METRICS[:4]])
     side = c["resize"] or c["crop"]
     res = f"{side}×{side}" + (f" (from {c['crop']}² crops)" if c["resize"] else "")
@@ -238,10 +239,10 @@ def markdown(payload: dict) -> str:
             "(full image); `_ours`: our convention (test pixels only for the split fit). Mean ± std over "
             "images × seeds. Paper column: train / test PSNR, train / test gradient PSNR (TUNER's Kodak table, "
             "24 images at 512², 5000 epochs — comparable only to the `official` profile).\n\n"
-            + common.markdown_table(["method", "PSNR train", "PSNR test", "grad PSNR train", "grad PSNR test",
+            + markdown_table(["method", "PSNR train", "PSNR test", "grad PSNR train", "grad PSNR test",
                                      "grad train (ours)", "grad test (ours)", "SSIM", "paper", "seconds"], rows)
             + "\n## Per image\n\n"
-            + common.markdown_table(["method", "image"] + list(METRICS[:4]), per_image))
+            + markdown_table(["method", "image"] + list(METRICS[:4]), per_image))
     return text
 
 

@@ -39,6 +39,7 @@ import numpy as np
 import optax
 
 from experiments import common
+from experiments.formatting import markdown_table, mean_std
 from spectral_inr import protocols, recipes
 from spectral_inr.data import load_mnist
 from spectral_inr.protocols.harmonic import HarmonicMnist
@@ -196,7 +197,7 @@ def run(p: HarmonicMnist, data_root=None) -> dict:
 
 # --- report (from the payload alone) -------------------------------------------------------------------------
 def pct(values) -> str:
-    return common.mean_std(100 * np.asarray(values, np.float64), 2)
+    return mean_std(100 * np.asarray(values, np.float64), 2)
 
 
 def markdown(payload: dict) -> str:
@@ -208,14 +209,14 @@ def markdown(payload: dict) -> str:
     h = "→".join(str(v) for v in cfg["hidden"])
     main_rows = [["Harmonic MLP 784→" + h + "→10, frequency-aware Adam", pct(payload["main"]["test_accuracy"]),
                   f"~{100 * claim:.0f} (README: 'within first few epochs' of its 15-epoch, 60k run)",
-                  common.mean_std(payload["main"]["test_loss"], 3)]]
+                  mean_std(payload["main"]["test_loss"], 3)]]
     abl_rows = []
     for name in [a for a in cfg.get("activations", ("harmonic", "relu")) if a in ab]:
         rec = ab[name]
         for f in (factor, 0.0):
             abl_rows.append([name, f"{f} ({'on' if f else 'off'})", pct(select(rec, factor=f)),
-                             common.mean_std(select(rec, "test_loss", factor=f), 3),
-                             common.mean_std([e[-1] for e in select(rec, "epoch_train_loss", factor=f)], 3)])
+                             mean_std(select(rec, "test_loss", factor=f), 3),
+                             mean_std([e[-1] for e in select(rec, "epoch_train_loss", factor=f)], 3)])
     sizes = ["x".join(str(v) for v in s) for s in cfg["lr_sweep_sizes"]]
     lr_rows = [[f"{lr:g}"] + [pct(select(lrs[s], lr=lr)) for s in sizes] for lr in lr_grid]
     best = {s: max(lr_grid, key=lambda lr: np.nanmean(select(lrs[s], lr=lr) or [np.nan])) for s in sizes}
@@ -235,12 +236,12 @@ def markdown(payload: dict) -> str:
         f"{cfg['batch']}, {cfg['epochs']} epochs, softmax cross-entropy, reduce-on-plateau ×{plateau['factor']} "
         f"(PyTorch patience {plateau['patience_torch']}, optax {plateau['patience_optax']}) on the epoch-mean "
         f"training loss. Final plateau multipliers seen: {scales}.\n\n"
-        + common.markdown_table(["model", "test acc (%)", "seed claim (%)", "test CE"], main_rows)
+        + markdown_table(["model", "test acc (%)", "seed claim (%)", "test CE"], main_rows)
         + "\n## Learning-rate sweep\n\n"
         f"Constant LR, batch {cfg['sweep_batch']}, {cfg['sweep_epochs']} epochs, frequency-aware Adam; LRs × seeds "
         "vmapped, the same init for every LR of a seed; final-epoch test accuracy. The seed reports no numbers "
         "for its sweep.\n\n"
-        + common.markdown_table(["lr"] + [f"hidden {s.replace('x', '/')} (%)" for s in sizes], lr_rows)
+        + markdown_table(["lr"] + [f"hidden {s.replace('x', '/')} (%)" for s in sizes], lr_rows)
         + "\nBest LR (mean test accuracy): " + ", ".join(f"{s.replace('x', '/')}: {lr:g}" for s, lr in best.items())
         + ".\n"
         + "\n## Ablation: frequency-aware scaling × activation\n\n"
@@ -248,7 +249,7 @@ def markdown(payload: dict) -> str:
         f"initialisation and, when 'on', the per-neuron scaling 1/(1+{factor}·f_i). The same seed gives the same "
         "initial weights, dropout masks and batch order in every cell. No seed-repo numbers exist for this "
         "ablation; `docs/findings.md` (MNIST) discusses it.\n\n"
-        + common.markdown_table(["activation", "frequency scaling (factor)", "test acc (%)", "test CE",
+        + markdown_table(["activation", "frequency scaling (factor)", "test acc (%)", "test CE",
                                  "last-epoch train loss"], abl_rows)
         + f"\nDiverged members: {diverged or 'none'}.\n"
         + f"\nFigures: `mnist-{profile}-loss-curves.png` (training loss: minibatch and epoch means), "

@@ -30,6 +30,7 @@ from pathlib import Path
 import numpy as np
 
 from experiments import common
+from experiments.formatting import markdown_table, mean_std
 from spectral_inr import evaluation, models, protocols, recipes
 from spectral_inr.metrics import psnr_from_mse
 from spectral_inr.signals import Signal
@@ -91,14 +92,14 @@ def siren2_parity(ref: Path, out: Path, seeds=None):
             b = [t["best_psnr_max_of_psnr_history"] for t in theirs]
             payload[method] = {"ours_best_psnr": ours, "theirs_best_psnr": b, "s0_s1": [s0, s1],
                                "theirs_s0_s1": [t0.get("S0"), t0.get("S1")]}
-            rows.append([method, len(ours), common.mean_std(ours), len(b), common.mean_std(b),
+            rows.append([method, len(ours), mean_std(ours), len(b), mean_std(b),
                          f"{np.mean(ours) - np.mean(b):+.2f}"])
             print(rows[-1], flush=True)
     payload["seconds"] = total.seconds
     md = ("# Parity with hemanthgrylls/SIREN-square (audio)\n\nSame target window; best PSNR over training "
           "(from the loss before each update, as their `train` reads it). Mean ± std over seeds (independent "
           "initial weights on each side).\n\n"
-          + common.markdown_table(["method", "our runs", "ours", "their runs", "theirs", "ours − theirs (dB)"], rows))
+          + markdown_table(["method", "our runs", "ours", "their runs", "theirs", "ours − theirs (dB)"], rows))
     common.write_results("parity", "siren2", payload, md, out=out)
 
 
@@ -167,7 +168,7 @@ def main(argv=None):
             for k in THEIRS:
                 a = [o[k] for o in ours]
                 b = [t[THEIRS[k]] for t in theirs]
-                rows.append([method, k, common.mean_std(a), common.mean_std(b), f"{np.mean(a) - np.mean(b):+.2f}"])
+                rows.append([method, k, mean_std(a), mean_std(b), f"{np.mean(a) - np.mean(b):+.2f}"])
             print(method, rows[-3:], flush=True)
     payload["epochs"], payload["seconds"] = args.epochs, total.seconds
     md = (f"# Parity with DianaPat/TUNER ({args.epochs} full-batch epochs)\n\nSame target array, test pixels and "
@@ -175,12 +176,12 @@ def main(argv=None):
           "Metrics in the official convention (PSNR of the unclipped output on each side of the split, gradient "
           "PSNR on the full image; our clipped PSNR is in the JSON). "
           "Mean ± std over runs (seeds differ between the two sides: the initial weights are not shared).\n\n"
-          + common.markdown_table(["method", "metric", "ours", "theirs", "ours − theirs (dB)"], rows))
+          + markdown_table(["method", "metric", "ours", "theirs", "ours − theirs (dB)"], rows))
     if metric_rows:
         md += ("\n## Our metric code on their trained weights\n\nTheir `model.pth` exported to numpy and scored "
                "by `spectral_inr.metrics` (official convention) — minus the number their `handler_base` "
                "reported, per run:\n\n"
-               + common.markdown_table(["method", "metric", "ours − theirs per run (dB)"], metric_rows))
+               + markdown_table(["method", "metric", "ours − theirs per run (dB)"], metric_rows))
     common.write_results("parity", "tuner", payload, md, out=args.out)
 
 

@@ -34,6 +34,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from experiments import common
+from experiments.formatting import markdown_table, mean_std
 from spectral_inr import models, protocols, recipes, spectral
 from spectral_inr.data.grids import coordinate_grid
 from spectral_inr.models import activations, initializers, presets
@@ -389,22 +390,18 @@ def run(p: SpectraStudy, data_root=None):
     """``(payload, arrays)``: the four sections' numbers, and the activations and the trained TUNER's check that
     the figures draw (data-free: ``data_root`` is unused; the cameraman is bundled)."""
     timings = {}
-    with common.Timer() as t:
-        act, acts_all, profiles = run_activations(p.act)
-    timings["activations"] = t.seconds
-    print(f"activations: {t.seconds:.0f} s")
-    with common.Timer() as t:
-        bias = run_bias(p.bias)
-    timings["spectral_bias"] = t.seconds
-    print(f"spectral bias: {t.seconds:.0f} s")
-    with common.Timer() as t:
-        tuner, check = run_tuner(p.tuner)
-    timings["tuner"] = t.seconds
-    print(f"tuner expansion: {t.seconds:.0f} s")
-    with common.Timer() as t:
-        ntk = run_ntk(p.ntk)
-    timings["ntk"] = t.seconds
-    print(f"ntk: {t.seconds:.0f} s")
+
+    def timed(name, label, fn, cfg):
+        with common.Timer() as t:
+            out = fn(cfg)
+        timings[name] = t.seconds
+        print(f"{label}: {t.seconds:.0f} s")
+        return out
+
+    act, acts_all, profiles = timed("activations", "activations", run_activations, p.act)
+    bias = timed("spectral_bias", "spectral bias", run_bias, p.bias)
+    tuner, check = timed("tuner", "tuner expansion", run_tuner, p.tuner)
+    ntk = timed("ntk", "ntk", run_ntk, p.ntk)
     payload = {"activations": act, "spectral_bias": bias, "tuner_expansion": tuner, "ntk": ntk, "timings": timings}
     return payload, {"activations": acts_all, "profiles": profiles, "tuner_check": check}
 
@@ -473,11 +470,11 @@ def markdown(p, profile):
                          _fmt(r.get("ks_pre_normal_theory")), _fmt(r.get("ks_pre_normal_rms")),
                          _fmt(r.get("ks_pre_normal_unit")), _fmt(r["ks_post_arcsine"]),
                          f"{r['post_centroid_bins']:.1f} ({r['post_centroid_nyquist']:.3f})"])
-    lines.append(common.markdown_table(
+    lines.append(markdown_table(
         ["model", "layer", "pre RMS", "σ theory", "KS pre vs N(0,σ_th²)", "KS pre vs N(0,RMS²)", "KS pre vs N(0,1)",
          "KS post vs arcsine", "post centroid, bins (/Nyquist)"], rows))
     d = act["derived"]
-    lines.append("\n" + common.markdown_table(["quantity", "value"], [
+    lines.append("\n" + markdown_table(["quantity", "value"], [
         ["SIREN hidden-layer σ theory √(1 + ω0²/(3n))", f"{d['siren_hidden_sigma_theory']:.3f}"],
         ["std of SIREN²'s first-layer frequencies S0/π, cycles over [−1, 1]", f"{d['siren2_layer0_freq_std_cycles']:.0f}"],
         ["the same / this grid's Nyquist", f"{d['siren2_layer0_freq_std_over_nyquist']:.3f}"]]))
@@ -490,7 +487,7 @@ def markdown(p, profile):
                  "the per-neuron periodograms, the centroid of the periodogram of the neurons' sum (what the SIREN² "
                  "notebook computes), the ratio of their total powers and the median over bins of |log10| of their "
                  "ratio. `layers_3` is the linear output (one neuron). Right panel of `layer-spectra`.\n\n"
-                 + common.markdown_table(["model", "layer", "centroid: mean of spectra", "centroid: spectrum of sum",
+                 + markdown_table(["model", "layer", "centroid: mean of spectra", "centroid: spectrum of sum",
                                           "total power sum/mean", "median |log10 ratio| per bin"], rows))
 
     lines.append("\n## 2. Spectral bias\n")
@@ -517,7 +514,7 @@ def markdown(p, profile):
         hdr = ["model"] + [f"{b} ≤{thr:g}" for thr in THRESHOLDS for b in BAND_NAMES] + ["final error low/mid/high"]
         lines.append(f"\n**{sname}** ({srec['steps_total']} steps; target band energy "
                      f"{' / '.join(f'{e:.2f}' for e in srec['band_energy'])}):\n\n"
-                     + common.markdown_table(hdr, rows))
+                     + markdown_table(hdr, rows))
 
     lines.append("\n## 3. TUNER: Theorem 1–2 expansion vs the measured spectrum of a trained network\n")
     tc = tun["config"]
@@ -533,7 +530,7 @@ def markdown(p, profile):
                  "of the truncated series; Σα² kept per neuron (1 = all, by Parseval); whether every |α| is within "
                  "Theorem 2's bound, and the largest |α|/bound; target frequencies in the predicted set. The last "
                  "row is the same check on the untrained network. Figure: `tuner-spectrum` (largest order).\n")
-    lines.append(common.markdown_table(["quantity", "trained", "init"], [
+    lines.append(markdown_table(["quantity", "trained", "init"], [
         ["relative L2 fit error", f"{tun['fit_relative_error']:.3g}", ""],
         ["max |ω_G·W_ij|/c_j", f"{tun['max_abs_omega_w_over_c']:.4f}", f"{tun['init_max_abs_omega_w_over_c']:.4f}"],
         ["fraction of hidden weights at the bound (≥ 0.999)", f"{tun['fraction_at_bound']:.3f}", ""],
@@ -547,7 +544,7 @@ def markdown(p, profile):
     rows.append([f"{ic['order']} (at init)", "", f"{ic['energy_fraction']:.5f}", f"{ic['bins_fraction']:.3f}",
                  f"{ic['relative_error']:.3g}", f"{ic['alpha_mass']:.4f}", "yes" if ic["bound_holds"] else "NO",
                  f"{ic['max_bound_ratio']:.3g}", ""])
-    lines.append("\n" + common.markdown_table(["max order K", "terms", "energy fraction", "bins fraction (chance)",
+    lines.append("\n" + markdown_table(["max order K", "terms", "energy fraction", "bins fraction (chance)",
                                                "rel. error of truncated series", "Σα² kept (of 1)", "|α| ≤ bound",
                                                "max |α|/bound", "target freqs in the predicted set"], rows))
 
@@ -566,15 +563,15 @@ def markdown(p, profile):
     rows = []
     for k, v in ntk["models"].items():
         idx = [i for i in v["index_below_1e-3"] if i < ntk["points"]]
-        rows.append([k, common.mean_std(v["tail_fraction"], 3), common.mean_std(v["participation_ratio"], 1),
-                     common.mean_std(idx, 0) + (f" ({len(idx)}/{len(v['index_below_1e-3'])} seeds)"
+        rows.append([k, mean_std(v["tail_fraction"], 3), mean_std(v["participation_ratio"], 1),
+                     mean_std(idx, 0) + (f" ({len(idx)}/{len(v['index_below_1e-3'])} seeds)"
                                                 if 0 < len(idx) < len(v["index_below_1e-3"]) else "")
                      if idx else f"none (all {ntk['points']} ≥ 1e-3)"])
-    lines.append(common.markdown_table(["model", f"tail fraction (>{ntk['top']})", "participation ratio",
+    lines.append(markdown_table(["model", f"tail fraction (>{ntk['top']})", "participation ratio",
                                         "first index with λ/λ₁ < 1e-3"], rows))
     c = ntk.get("comparison") or {}
     if "siren2_minus_siren_tail" in c:
-        lines.append("\n" + common.markdown_table(
+        lines.append("\n" + markdown_table(
             ["tail(siren2) − tail(siren)", "combined seed std", "difference / std"],
             [[f"{c['siren2_minus_siren_tail']:.4f}", _fmt(c["combined_seed_std"]), _fmt(c["difference_over_std"])]]))
     t = p["timings"]

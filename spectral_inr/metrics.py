@@ -66,10 +66,6 @@ def psnr_from_mse(mse, peak=1.0, floor=MSE_FLOOR):
         return 10.0 * np.log10(float(peak) ** 2 / np.maximum(mse, floor))
 
 
-def _psnr_from_mse(err, peak):
-    """10 * log10(peak^2 / err), no floor (the metrics below report ``inf`` for a perfect match)."""
-    return 10.0 * jnp.log10(jnp.asarray(peak, err.dtype) ** 2 / err)
-
 
 # ---------------------------------------------------------------------------
 # Generic
@@ -91,7 +87,7 @@ def psnr(pred, target, data_range=1.0):
     ``data_range == 1`` (dm-pix only accepts rank-3/4 inputs and range 1, so
     the formula is written out here).
     """
-    return _psnr_from_mse(mse(pred, target), data_range)
+    return psnr_from_mse(mse(pred, target), data_range, floor=0)
 
 
 @jax.jit
@@ -265,7 +261,7 @@ def _gradient_psnr_ours(pred_grad, target_image, mask=None, quantize=False):
         if mask.shape != sq.shape:
             raise ValueError(f"mask shape {mask.shape} != {sq.shape}")
         err = jnp.sum(jnp.where(mask, sq, 0.0)) / jnp.sum(mask)
-    return _psnr_from_mse(err, 1.0)
+    return psnr_from_mse(err, floor=0)
 
 
 @jax.jit
@@ -355,7 +351,7 @@ def gradient_psnr_of_model(
 
 def waveform_psnr(pred, target, peak=1.0):
     """Waveform PSNR in dB: 10 log10(peak^2 / MSE) over all samples."""
-    return _psnr_from_mse(mse(pred, target), peak)
+    return psnr_from_mse(mse(pred, target), peak, floor=0)
 
 
 def snr(pred, target):

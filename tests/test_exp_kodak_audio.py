@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 from experiments import audio, kodak
+from experiments.formatting import mean_std
 from spectral_inr import protocols
 from spectral_inr.data import train_test_split
 from spectral_inr.signals import Signal
@@ -79,7 +80,7 @@ def test_audio_reports_the_full_signal_psnr_of_the_chosen_params(tmp_path):
     r = payload["methods"]["finer++"]
     assert r["best_psnr"] != r["psnr_of_best_params"]          # 128-sample minibatches vs the full window
     md = (out / "audio-quick.md").read_text()
-    assert f"| finer++ | {common.mean_std(r['psnr_of_best_params'])} | {common.mean_std(r['best_psnr'])} |" in md
+    assert f"| finer++ | {mean_std(r['psnr_of_best_params'])} | {mean_std(r['best_psnr'])} |" in md
     assert json.loads((out / "audio-quick.json").read_text())["complete"] is True
     assert (out / "audio-quick" / "tone-finer++.wav").exists() and (out / "audio-quick-curves.png").exists()
     (out / "audio-quick.md").unlink()

@@ -27,6 +27,7 @@ The first layer samples the spectrum: neuron ``j`` oscillates as
 """
 from __future__ import annotations
 
+import functools
 import itertools
 
 import numpy as np
@@ -98,6 +99,7 @@ def _half_space(values, dim):
     return [k for k in itertools.product(values, repeat=dim) if _canonical(k)]
 
 
+@functools.lru_cache(maxsize=64)   # pure; recipes rebuild the model for every hp
 def sampled_frequencies(n: int, bandlimit: int, low_limit: int | None = None, *, dim: int = 2,
                         low_fraction: float = LOW_FRACTION, seed: int = 0) -> tuple:
     """``n`` integer frequency vectors in ``ℤ^dim`` following TUNER's sampling.
@@ -145,6 +147,7 @@ def _high_pool(bandlimit: int, low_limit: int, m: int, dim: int):
     return [k for k in _half_space(values, dim) if max(map(abs, k)) > low_limit]
 
 
+@functools.lru_cache(maxsize=64)
 def max_sampled_frequencies(bandlimit: int, low_limit: int | None = None, *, dim: int = 2,
                             low_fraction: float = LOW_FRACTION) -> int:
     """The largest ``n`` :func:`sampled_frequencies` can place below ``bandlimit`` (0 if none).

@@ -127,12 +127,6 @@ class SweepCheckpointer:
             reason = "No space left on device" if "No space left" in str(e) else _first_line(e)
             raise CheckpointError(f"cannot write checkpoint to {self.directory}: {reason}") from None
 
-    def restore_meta(self, step: int) -> dict:
-        try:
-            return self.manager.restore(step, args=ocp.args.Composite(meta=ocp.args.JsonRestore()))["meta"]
-        except (ValueError, KeyError, OSError) as e:
-            raise CheckpointError(f"checkpoint {step} in {self.directory} is unreadable: {_first_line(e)}") from None
-
     def restore(self, step: int, template: Any) -> Any:
         """The state saved at ``step``, shaped like ``template``."""
         try:
@@ -149,7 +143,7 @@ class SweepCheckpointer:
         if step is None:
             raise CheckpointError(f"no checkpoint in {self.given} to resume from")
         here = json.loads(json.dumps(meta))
-        stored = self.restore_meta(step)
+        stored = stored_meta(self.directory, step)
         if here != stored:
             raise different_run(self.given, differences(here, stored))
         return step, self.restore(step, template)

@@ -30,10 +30,6 @@ from tqdm.auto import tqdm
 from spectral_inr.metrics import psnr_from_mse
 
 
-def psnr(loss) -> np.ndarray:
-    """``−10·log10(loss)`` (dB): the PSNR of an MSE on signals with peak 1 (:func:`metrics.psnr_from_mse`)."""
-    return psnr_from_mse(np.asarray(loss))
-
 
 def auto_show() -> bool:
     """The bar is shown when stderr is a terminal and ``$CI`` is unset."""
@@ -84,7 +80,7 @@ class Progress:
             self._position = done
         finite = loss[:, -1][np.isfinite(loss[:, -1])]
         if finite.size:
-            self._bar.set_postfix(loss=f"{finite.mean():.3g}", psnr=f"{psnr(finite.mean()):.2f}")
+            self._bar.set_postfix(loss=f"{finite.mean():.3g}", psnr=f"{psnr_from_mse(finite.mean()):.2f}")
         if not self.writers:
             return
         n = loss.shape[1]
@@ -96,7 +92,7 @@ class Progress:
             for i, v in enumerate(values):
                 if np.isfinite(v):   # a diverged member's curve ends
                     scalars[f"member_{i}/loss"] = float(v)
-                    scalars[f"member_{i}/psnr"] = float(psnr(v))
+                    scalars[f"member_{i}/psnr"] = float(psnr_from_mse(v))
             self._write(s, scalars)
 
     def finish(self, step: int, metrics: Mapping[str, Sequence[float]]) -> None:
