@@ -209,6 +209,31 @@ def _batches(f, state, n, epochs):
     return [[idx[e, j] for j in range(nb)] for e in range(epochs)]
 
 
+def test_uniform_sampling_draws_with_replacement_each_step(sweep4):
+    """``shuffle="uniform"``: every step an i.i.d. uniform draw over all samples (SIREN's video protocol)."""
+    from scipy import stats
+
+    n, b, steps = 40, 16, 500
+    f = siren_fitter(width=32, batch_size=b, shuffle="uniform")
+    state = sweep4.member_state(0)
+    idx = np.asarray(jax.jit(jax.vmap(lambda s: f.batch_indices(state._replace(step=s), n)))(
+        jnp.arange(steps, dtype=jnp.int32)))
+    assert idx.shape == (steps, b) and idx.min() >= 0 and idx.max() < n
+    assert not np.array_equal(idx[0], idx[1])                      # a fresh draw per step
+    counts = np.bincount(idx.ravel(), minlength=n)
+    assert stats.chisquare(counts).pvalue > 1e-3                   # uniform over the whole signal
+    assert any(len(set(row.tolist())) < b for row in idx)          # with replacement: repeats occur
+    other = np.asarray(f.batch_indices(sweep4.member_state(1)._replace(step=jnp.int32(0)), n))
+    assert not np.array_equal(other, idx[0])                       # per-member data key
+
+
+def test_fitter_rejects_unknown_shuffle_and_bad_batch():
+    with pytest.raises(ValueError, match="shuffle must be one of"):
+        siren_fitter(width=8, batch_size=4, shuffle="random")
+    with pytest.raises(ValueError, match="batch_size"):
+        siren_fitter(width=8, batch_size=0)
+
+
 @pytest.mark.parametrize("shuffle", ["fixed", "epoch"])
 def test_minibatch_protocol(sweep4, shuffle):
     n, b = 50, 16                          # 50 = 3·16 + 2: the 4th batch wraps around

@@ -47,7 +47,11 @@ class Fitter:
         protocol); ``"epoch"`` — reshuffled every epoch.  When the data size is
         not a multiple of ``batch_size`` the last batch wraps around to the
         start of the permutation (static shapes), so a few samples are seen
-        twice per epoch.
+        twice per epoch.  ``"uniform"`` — every step draws ``batch_size``
+        indices uniformly *with replacement* from the whole signal (SIREN's
+        video protocol, ``dataio.Implicit3DWrapper``: ``torch.randint`` of a
+        ``sample_fraction`` of all pixels per step); no permutation is ever
+        built, so it suits signals of 10⁸ samples.
       train_kwargs: extra ``apply`` kwargs while training, e.g.
         ``{"train": True}`` for BatchNorm/Dropout models (``batch_stats`` is then
         mutable and a ``dropout`` rng is supplied).
@@ -60,6 +64,14 @@ class Fitter:
     batch_size: Optional[int] = None
     shuffle: str = "fixed"
     train_kwargs: Mapping[str, Any] = dataclasses.field(default_factory=dict)
+
+    SHUFFLES = ("fixed", "epoch", "uniform")
+
+    def __post_init__(self):
+        if self.shuffle not in self.SHUFFLES:
+            raise ValueError(f"shuffle must be one of {self.SHUFFLES}, got {self.shuffle!r}")
+        if self.batch_size is not None and (isinstance(self.batch_size, bool) or int(self.batch_size) < 1):
+            raise ValueError(f"batch_size must be a positive int or None, got {self.batch_size!r}")
 
     # --- init -----------------------------------------------------------
     def init(self, key, hp: Hyper, inputs) -> TrainState:
@@ -93,6 +105,9 @@ class Fitter:
         """
         if self.batch_size is None:
             return None
+        if self.shuffle == "uniform":
+            key = jax.random.fold_in(jax.random.wrap_key_data(state.data_key), state.step)
+            return jax.random.randint(key, (self.batch_size,), 0, n)
         if perm is None:
             perm = self.permutation(state, n)
         start = (state.step % self.num_batches(n)) * self.batch_size
