@@ -185,7 +185,8 @@ def markdown(report) -> str:
                          f"{r['ratio_sweep_over_sequential']:.2f} | {r['sweep_first_call_s']:.2f} "
                          f"({_fmt(r['sweep_compile_s_estimate'], 2)}) |")
         lines.append("")
-    lines += _many_fields_md(report.get("many_fields")) + _scaling_md(report.get("scaling"))
+    lines += (_many_fields_md(report.get("many_fields")) + _scaling_md(report.get("scaling"))
+              + _video_md(report.get("video")))
     if report.get("targets"):
         lines += ["## Targets", ""]
         for k, v in report["targets"].items():
@@ -238,3 +239,15 @@ def _scaling_md(sc) -> list[str]:
                          f"{r['estimated_bytes'] / 2**20:.0f} |")
     lines += ["", "Fitted exponents (t ∝ n^a): " + ", ".join(f"{k} {v:.2f}" for k, v in ex.items()) + ".", ""]
     return lines
+
+
+def _video_md(row) -> list[str]:
+    if not row:
+        return []
+    shape = "×".join(map(str, row["shape"]))
+    return ["## Video fit (SIREN 3×256, uniform minibatches, sine=fast)", "",
+            "| clip | samples | batch | steps | samples/s | evaluation s | evaluation RSS growth MiB | "
+            "all predictions would be MiB |", "|---|---:|---:|---:|---:|---:|---:|---:|",
+            f"| {shape} | {row['samples']:,} | {row['batch']} | {row['steps']} | {row['samples_per_s']:,.0f} | "
+            f"{row['eval_s']:.1f} | {row['eval_rss_growth_bytes'] / 2**20:.0f} | {row['prediction_bytes'] / 2**20:.0f} |",
+            ""]

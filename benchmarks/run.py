@@ -45,7 +45,7 @@ from typing import Any
 
 from spectral_inr import ops
 
-from benchmarks import many_fields, scaling
+from benchmarks import many_fields, scaling, video_fit
 from benchmarks.report import markdown, targets
 from benchmarks.seed_sweep import bench_sweep
 from benchmarks.timing import _loadavg, device_name, environment, log, matmul_rate, torch_available
@@ -91,6 +91,7 @@ def parse_args(argv=None):
     p.add_argument("--data", default=None, help="data folder holding mnist/ (default: $SPECTRAL_INR_DATA, "
                                                 "else ../shared/data; synthetic digits when absent)")
     p.add_argument("--no-scaling", action="store_true", help="skip the cost-growth benchmark")
+    p.add_argument("--no-video", action="store_true", help="skip the video-fit benchmark")
     p.add_argument("--scaling-sides", default=None, help="square image sides, full batch (default 128,256,512,1024)")
     p.add_argument("--scaling-widths", default=None, help="SIREN widths (default 64,128,256,512,1024)")
     p.add_argument("--scaling-width-side", type=int, default=None, help="image side of the width series (128)")
@@ -167,6 +168,8 @@ def main(argv=None) -> dict:
             report["many_fields"] = many_fields.bench(args)
         if not args.no_scaling:
             report["scaling"] = scaling.bench(args)
+        if not args.no_video:
+            report["video"] = video_fit.bench(args)
     except Exception as exc:  # keep what was measured; record the failure
         report["errors"].append(f"{type(exc).__name__}: {exc}")
         traceback.print_exc()

@@ -233,6 +233,15 @@ def test_scaling(report):
     assert "## How cost grows" in report["_md"]
 
 
+
+def test_video_fit(report):
+    v = report["video"]
+    assert v["shape"] == [4, 24, 32, 3] and v["samples"] == 4 * 24 * 32
+    for key in ("samples_per_s", "train_s", "eval_s", "prediction_bytes"):
+        assert _positive(v[key]), key
+    assert v["eval_rss_growth_bytes"] >= 0 and math.isfinite(v["psnr"])
+    assert "## Video fit" in report["_md"]
+
 @pytest.mark.slow
 def test_gpu_script_runs_at_tiny_sizes_on_the_cpu(tmp_path):
     """``benchmarks/gpu.sh`` without a GPU: every step at tiny sizes (the check before an H200 is at hand)."""

@@ -92,12 +92,14 @@ def run(args, given: set, members_axes: dict, label: str, default_out: Path) -> 
     recipes.signal.check_model(args.model)
     axes = members_axes(args)   # after --resume has restored the run's flags
     check_applicable(args)
-    signal = load_signal(args.signal, resize=args.resize, crop=args.crop, max_samples=args.max_samples)
+    signal = load_signal(args.signal, resize=args.resize, crop=args.crop, max_samples=args.max_samples,
+                         frames=getattr(args, "frames", None), kind=getattr(args, "kind", None))
+    many = signal.kind in ("video", "volume")   # 10⁵–10⁸ samples: minibatches drawn uniformly each step
 
     def make_fitter(batch_size):
         return recipes.fitter(args.model, signal, batch_size=batch_size, width=args.width, depth=args.depth,
                               first_omega0=args.first_omega0, bandlimit=args.bandlimit,
-                              learned_bounds=args.learned_bounds)
+                              learned_bounds=args.learned_bounds, shuffle="uniform" if many else "fixed")
 
     members = grid(seeds=args.seeds, **axes)
     coords, targets = signal.coords(), signal.targets()
@@ -106,6 +108,8 @@ def run(args, given: set, members_axes: dict, label: str, default_out: Path) -> 
         split = train_test_split(coords.shape[0], args.test_fraction, seed=0)
         coords, targets = coords[split[0]], targets[split[0]]
     batch_size = args.batch_size
+    if batch_size is None and many:
+        batch_size = "auto"
     if batch_size == "auto":
         batch_size = _auto_batch_size(make_fitter(None), members, coords)
         print(f"--batch-size auto: {'full batch' if batch_size is None else batch_size} "

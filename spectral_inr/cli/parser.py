@@ -80,6 +80,25 @@ def _size(text):
     return (h, w)
 
 
+def _frames(text):
+    """``--frames A:B:S``: a Python slice of the video's frames → ``(start, stop, step)`` (each may be None)."""
+    parts = text.split(":")
+    if not 1 <= len(parts) <= 3:
+        raise argparse.ArgumentTypeError(f"--frames takes START:STOP[:STEP], got {text!r}")
+    try:
+        values = [int(t) if t.strip() else None for t in parts] + [None] * (3 - len(parts))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"--frames takes integers START:STOP[:STEP], got {text!r}") from None
+    if len(parts) == 1:   # "--frames 8": the first 8 frames
+        values = [None, values[0], None]
+    if values[2] is not None and values[2] <= 0:
+        raise argparse.ArgumentTypeError(f"--frames step must be positive, got {text!r}")
+    return tuple(values)
+
+
+SIGNAL_KINDS = ("video", "volume")
+
+
 def _fraction(text):
     try:
         v = float(text)
@@ -125,7 +144,8 @@ def _common(p: argparse.ArgumentParser, sweep: bool, d):
     siren, tuner = SIGNAL_MODELS["siren"], SIGNAL_MODELS["tuner"]
     no_omega0 = ", ".join(n for n in SIGNAL_MODELS if n not in APPLIES_TO["omega0"])
     first = ", ".join(APPLIES_TO["first_omega0"])
-    p.add_argument("signal", nargs="?", default=d(None), help="image or WAV file (default: bundled cameraman)")
+    p.add_argument("signal", nargs="?", default=d(None), help="image, WAV, video (MP4/GIF/…) or volume (.npy/.npz) file, or a folder with --kind "
+                        "(default: bundled cameraman)")
     p.add_argument("--model", default=d("siren"), help="one of " + ", ".join(SIGNAL_MODELS) + " (see below)")
     p.add_argument("--steps", type=_positive(int, "--steps"), default=d(500), help="optimizer steps")
     p.add_argument("--seeds", type=_positive(int, "--seeds"), default=d(1), help="seeds per setting (vmapped)")
@@ -147,10 +167,17 @@ def _common(p: argparse.ArgumentParser, sweep: bool, d):
     p.add_argument("--crop", type=_size, default=d(None), help="centre crop H,W before resizing (images)")
     p.add_argument("--max-samples", type=_positive(int, "--max-samples"), default=d(None),
                    help="first N samples (audio)")
+    p.add_argument("--frames", type=_frames, default=d(None),
+                   help="START:STOP[:STEP] frames of a video (Python slice; default: all)")
+    p.add_argument("--kind", choices=SIGNAL_KINDS, default=d(None),
+                   help="what a folder (or a .npy) holds: video frames or volume slices (default: by suffix; "
+                        ".npy/.npz are volumes, a folder must say)")
     p.add_argument("--batch-size", type=_batch_size, default=d(None),
                    help="samples per step, or 'auto': the full batch when it needs under a quarter of the "
-                        "available memory, else the largest power of two that does (default: full batch; a full "
-                        "batch that would not fit in memory is refused before it starts)")
+                        "available memory, else the largest power of two that does (default: full batch for "
+                        "images and audio, auto for video and volumes, where minibatches are drawn uniformly "
+                        "with replacement each step as in SIREN's video protocol; a full batch that would not "
+                        "fit in memory is refused before it starts)")
     p.add_argument("--test-fraction", type=_fraction, default=d(0.0),
                    help="hold out this fraction of pixels/samples (random, seed 0) and report train/test metrics")
     p.add_argument("--chunk", type=_positive(int, "--chunk"), default=d(100),
@@ -174,7 +201,7 @@ def build_parser(defaults: bool = True) -> argparse.ArgumentParser:
     """The ``spectral-inr`` parser; ``defaults=False`` leaves untyped flags out of the result
     (see :func:`given_flags`)."""
     d = (lambda v: v) if defaults else (lambda v: argparse.SUPPRESS)
-    parser = _Parser(prog="spectral-inr", description="Fit sinusoidal INRs to images and audio.",
+    parser = _Parser(prog="spectral-inr", description="Fit sinusoidal INRs to audio, images, video and volumes.",
                      epilog=_models_epilog())
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     _common(sub.add_parser("fit", help="fit one model (K seeds vmapped)", epilog=_models_epilog(),
