@@ -17,15 +17,24 @@ are spatial (images, video frames: 2; volumes: 3; audio: 0).
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence
 from importlib import resources
 from pathlib import Path
-from typing import Optional, Sequence
 
 import numpy as np
 
-from spectral_inr.data import DataError, coordinate_grid, load_audio, load_image
+from spectral_inr.data import (
+    DataError,
+    coordinate_grid,
+    load_audio,
+    load_image,
+    load_video,
+    load_volume,
+)
 
 AUDIO_SUFFIXES = {".wav", ".wave"}
+VIDEO_SUFFIXES = {".mp4", ".gif", ".avi", ".mov", ".mkv", ".webm", ".m4v"}
+VOLUME_SUFFIXES = {".npy", ".npz"}
 KINDS = ("audio", "image", "video", "volume")
 GRID_NDIM = {"audio": 1, "image": 2, "video": 3, "volume": 3}
 SPATIAL_NDIM = {"audio": 0, "image": 2, "video": 2, "volume": 3}
@@ -41,8 +50,8 @@ class Signal:
     kind: str                       # one of KINDS
     values: np.ndarray              # audio (n, 1); image (H, W, C); video (T, H, W, C); volume (D, H, W, C)
     path: str
-    sample_rate: Optional[int] = None   # audio: samples per second
-    frame_rate: Optional[float] = None  # video: frames per second (as read from the file, if it says)
+    sample_rate: int | None = None   # audio: samples per second
+    frame_rate: float | None = None  # video: frames per second (as read from the file, if it says)
 
     def __post_init__(self):
         if self.kind not in KINDS:
@@ -89,16 +98,61 @@ class Signal:
         return self.values.reshape(-1, self.channels).astype(np.float32)
 
 
-def load_signal(path=None, *, resize: Optional[Sequence[int]] = None, crop: Optional[Sequence[int]] = None,
-                max_samples: Optional[int] = None) -> Signal:
-    """Load an image (any Pillow format) or a WAV file by its suffix."""
+def _kind_of(path: Path, kind: str | None) -> str:
+    """The kind to load ``path`` as: its suffix's, or ``kind`` where that is a valid override."""
+    if kind is not None and kind not in KINDS:
+        raise DataError(f"{path}: kind must be one of {KINDS}, got {kind!r}")
+    if path.is_dir():
+        if kind not in ("video", "volume"):
+            raise DataError(f"{path}: is a directory; a folder is a video (--kind video) "
+                            "or a volume of slices (--kind volume)")
+        return kind
+    suffix = path.suffix.lower()
+    found = ("audio" if suffix in AUDIO_SUFFIXES else "video" if suffix in VIDEO_SUFFIXES
+             else "volume" if suffix in VOLUME_SUFFIXES else "image")
+    if kind is None or kind == found or (found == "volume" and kind == "video"):
+        return kind or found
+    raise DataError(f"{path}: a {suffix or 'suffix-less'} file is read as {found}, not {kind}"
+                    + (" (only .npy/.npz arrays can be either video or volume)" if "volume" in (found, kind) else ""))
+
+
+def _not_for(path: Path, kind: str, **given) -> None:
+    """``DataError`` if a flag that does not apply to ``kind`` was given."""
+    applies = {"frames": "video", "crop": "images", "max_samples": "audio"}
+    for name, value in given.items():
+        if value is not None:
+            raise DataError(f"{path}: --{name.replace('_', '-')} applies to {applies[name]}, not {kind}")
+
+
+def load_signal(path=None, *, resize: Sequence[int] | None = None, crop: Sequence[int] | None = None,
+                max_samples: int | None = None, frames: Sequence[int | None] | None = None,
+                kind: str | None = None) -> Signal:
+    """Load a signal, its kind given by the suffix (or ``kind`` where ambiguous).
+
+    ``.wav`` audio; ``VIDEO_SUFFIXES`` video (``load_video``, with ``frame_rate``);
+    ``.npy``/``.npz`` a volume (``load_volume``; ``kind="video"`` reads a ``(T, H, W[, C])``
+    array, min–max normalised); a folder needs ``kind="video"`` (frames) or ``"volume"``
+    (slices); anything else an image (any Pillow format). Flags apply to: ``resize``
+    images, video ``(H, W)`` and volumes ``(D, H, W)``; ``crop`` images; ``max_samples``
+    audio; ``frames`` ``(start, stop, step)`` video. Others raise ``DataError``.
+    """
     path = Path(path) if path is not None else default_signal_path()
-    if path.suffix.lower() in AUDIO_SUFFIXES:
+    kind = _kind_of(path, kind)
+    if kind == "audio":
         if resize is not None or crop is not None:
             raise DataError(f"{path}: --resize/--crop apply to images, not audio")
+        _not_for(path, kind, frames=frames)
         samples, rate = load_audio(path, max_samples=max_samples)
         return Signal("audio", samples[:, None].astype(np.float32), str(path), int(rate))
+    if kind == "video":
+        _not_for(path, kind, crop=crop, max_samples=max_samples)
+        values, rate = load_video(path, frames=frames, resize=tuple(resize) if resize else None)
+        return Signal("video", values, str(path), frame_rate=rate)
+    if kind == "volume":
+        _not_for(path, kind, crop=crop, max_samples=max_samples, frames=frames)
+        return Signal("volume", load_volume(path, resize=tuple(resize) if resize else None), str(path))
     if max_samples is not None:
         raise DataError(f"{path}: --max-samples applies to audio, not images")
+    _not_for(path, "images", frames=frames)
     image = load_image(path, crop=tuple(crop) if crop else None, resize=tuple(resize) if resize else None)
     return Signal("image", image.astype(np.float32), str(path))
