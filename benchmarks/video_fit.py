@@ -15,11 +15,10 @@ import time
 
 import numpy as np
 
+from benchmarks.timing import log
 from spectral_inr import evaluation, models
 from spectral_inr.signals import Signal
 from spectral_inr.train import Fitter, sweep
-
-from benchmarks.timing import log
 
 QUICK = {"shape": (4, 24, 32), "batch": 512, "steps": 20}
 FULL = {"shape": (16, 68, 160), "batch": 8192, "steps": 200}

@@ -5,7 +5,8 @@ with ``dataio.Implicit3DWrapper`` and ``modules.SingleBVPNet``): the whole
 ``bikes.mp4`` (250 frames of 272×640), an MLP of ``num_hidden_layers=3`` ×
 ``hidden_features=1024`` — ``FCBlock`` puts a first sine layer before the three
 hidden ones, so **four** sine layers of 1024 then a linear output (``depth=4``
-here) — Adam at ``lr=1e-4`` (``training.train``: constant; every method here keeps its own paper's rate, SIREN's being that 1e-4), ``num_epochs=100000``
+here) — Adam at ``lr=1e-4`` (``training.train``: constant; every method here
+keeps its own paper's rate, SIREN's being that 1e-4), ``num_epochs=100000``
 steps (the dataset holds one item, so one step per epoch), each step on
 ``sample_frac=38e-4`` of all pixels drawn with ``torch.randint`` (uniform, with
 replacement): 165,376 samples.  SIREN scales the values to [−1, 1]; we keep
@@ -13,7 +14,7 @@ replacement): 165,376 samples.  SIREN scales the values to [−1, 1]; we keep
 
 ``quick`` reduces it to this 2-core CPU: 16 frames (every second of the first
 32) at 68×160, three sine layers of 256 (TUNER: one bounded layer of as many
-frequencies as fit below its per-axis bandlimit), 8,192 uniform samples per step.
+frequencies as fit below its per-axis bandlimit), 1,000 steps of 4,096 uniform samples.
 The volume protocols have no paper: the phantom at 64³ with the quick video's budget.
 What every quick profile reduces is listed in its ``reduced`` field.
 """
@@ -63,11 +64,11 @@ class Fit3D:
 
 SIREN_VIDEO = Fit3D("paper", "video")
 VIDEO_QUICK = dataclasses.replace(
-    SIREN_VIDEO, name="quick", frames=(0, 32, 2), resize=(68, 160), width=256, depth=3, steps=1500,
-    sample_fraction=8192 / (16 * 68 * 160), seeds=2,
-    reduced="16 frames (0:32:2) at 68×160, 3 sine layers × 256, 1,500 steps of 8,192 uniform samples, 2 seeds")
-VOLUME_QUICK = Fit3D("quick", "volume", source="phantom", side=64, width=256, depth=3, steps=1500,
-                     sample_fraction=8192 / 64 ** 3, seeds=2,
+    SIREN_VIDEO, name="quick", frames=(0, 32, 2), resize=(68, 160), width=256, depth=3, steps=1000,
+    sample_fraction=4096 / (16 * 68 * 160), seeds=2,
+    reduced="16 frames (0:32:2) at 68×160, 3 sine layers × 256, 1,000 steps of 4,096 uniform samples, 2 seeds")
+VOLUME_QUICK = Fit3D("quick", "volume", source="phantom", side=64, width=256, depth=3, steps=1000,
+                     sample_fraction=4096 / 64 ** 3, seeds=2,
                      reduced="no paper protocol: the quick video's network and budget on the 64³ phantom")
 
 FIELDS_VIDEO = {"quick": VIDEO_QUICK, "paper": SIREN_VIDEO}
