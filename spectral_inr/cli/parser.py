@@ -15,7 +15,7 @@ import numpy as np
 
 # the per-model defaults: one JAX-free protocol read by the parser and the recipes
 from spectral_inr.data.images import MAX_SIDE  # JAX-free
-from spectral_inr.protocols.cli import APPLIES_TO, OMEGA0, SIGNAL_MODELS
+from spectral_inr.protocols.cli import APPLIES_TO, BANDLIMIT_HELP, OMEGA0, SIGNAL_MODELS
 
 EXIT_ERROR = 1
 
@@ -67,6 +67,17 @@ def _list_of(cast, name):
         return values
     parse.__name__ = name
     return parse
+
+
+def _bandlimit(text):
+    """``--bandlimit``: one positive int, or a comma list of them (one per grid axis) → a tuple."""
+    one = _positive(int, "--bandlimit")
+    parts = text.split(",")
+    if len(parts) == 1:
+        return one(text)
+    if any(not p.strip() for p in parts):
+        raise argparse.ArgumentTypeError(f"--bandlimit takes one int or a comma list of ints, got {text!r}")
+    return tuple(one(p) for p in parts)
 
 
 def _size(text):
@@ -160,8 +171,7 @@ def _common(p: argparse.ArgumentParser, sweep: bool, d):
                    help=f"hidden width (default: {siren.width}; TUNER {tuner.width} or as many frequencies as fit)")
     p.add_argument("--depth", type=_positive(int, "--depth"), default=d(None),
                    help=f"hidden sine layers (default: {siren.depth}; TUNER {tuner.depth})")
-    p.add_argument("--bandlimit", type=_positive(int, "--bandlimit"), default=d(None),
-                   help="TUNER's bandlimit in cycles per signal (default: smallest side // 6)")
+    p.add_argument("--bandlimit", type=_bandlimit, default=d(None), help=BANDLIMIT_HELP)
     p.add_argument("--learned-bounds", action="store_true", default=d(False), help="TUNER with learned bounds")
     p.add_argument("--resize", type=_size, default=d(None), help="H,W (images; default: as loaded)")
     p.add_argument("--crop", type=_size, default=d(None), help="centre crop H,W before resizing (images)")

@@ -108,7 +108,7 @@ def adopt_stored_config(args, given: set, out: Path) -> None:
 
 
 def _restore(key: str, value):
-    if value is not None and key in ("resize", "crop"):
+    if isinstance(value, list) and key in ("resize", "crop", "bandlimit"):   # JSON stored the tuple as a list
         return tuple(value)
     return value
 

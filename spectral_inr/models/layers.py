@@ -8,7 +8,7 @@ layers and the Harmonic MLP's layers are all this layer with different
 from __future__ import annotations
 
 import math
-from typing import Callable, Optional, Sequence, Union
+from typing import Callable, Sequence, Union
 
 import flax.linen as nn
 import jax
@@ -86,7 +86,7 @@ class IntegerFrequencyEncoding(nn.Module):
 
     frequencies: tuple  # tuple[tuple[int, ...], ...], shape (n, d)
     period: float = 3.0
-    low_limit: Optional[int] = None  # |k|∞ ≤ low_limit is TUNER's low band (bounds)
+    low_limit: int | tuple | None = None  # TUNER's low band (bounds): |k_i| ≤ l_i, one int or one per axis
     phase_init: Callable = inits.uniform_bias(math.pi / 2)
 
     def omega(self, dtype=jnp.float32):

@@ -115,7 +115,7 @@ TUNER_OMEGA_G, TUNER_C_LOW, TUNER_C_HIGH, TUNER_C_DEEP = OMEGA_G, C_LOW, C_HIGH,
 
 
 def Tuner(out_features: int = 3, frequencies: Optional[Sequence[Sequence[int]]] = None,
-          low_limit: Optional[int] = None, *, period: float = 3.0, width: int = 416, depth: int = 1,
+          low_limit: int | Sequence[int] | None = None, *, period: float = 3.0, width: int = 416, depth: int = 1,
           omega_g: float = TUNER_OMEGA_G, c_low: float = TUNER_C_LOW, c_high: float = TUNER_C_HIGH,
           c_deep: float = TUNER_C_DEEP, hidden_init: str = "normal", learned_bounds: bool = False,
           phase_init: str = "official") -> SinusoidalMLP:
@@ -126,7 +126,8 @@ def Tuner(out_features: int = 3, frequencies: Optional[Sequence[Sequence[int]]] 
     hidden layers ``sin(ω_G(Wx+b))`` and a linear output.  The first hidden
     matrix starts ``W_j· ~ N(0, (0.3·c_j/ω_G)²)`` (``hidden_init="normal"``) or
     SIREN-uniform (``"siren"``), with ``c_j = c_low`` for input frequencies
-    ``|k|∞ ≤ low_limit`` and ``c_high`` otherwise.  The two other ways to choose
+    in the low box ``|k_i| ≤ l_i ∀i`` (``low_limit``: one int, i.e. ``|k|∞ ≤ l``,
+    or one int per input axis) and ``c_high`` otherwise.  The two other ways to choose
     the frequencies have their own presets: :func:`TunerReference` (the authors'
     Kodak list, period 4) and :func:`TunerSampled` (the paper's recipe below a
     bandlimit, in any dimension).
@@ -145,6 +146,8 @@ def Tuner(out_features: int = 3, frequencies: Optional[Sequence[Sequence[int]]] 
     if low_limit is None:
         raise ValueError("explicit frequencies need an explicit low_limit")
     frequencies = tuple(tuple(int(v) for v in k) for k in frequencies)
+    if not _is_number(low_limit):   # per axis: a hashable tuple (flax attribute), one int per input axis
+        low_limit = tuner_frequencies.per_axis(low_limit, len(frequencies[0]), "low_limit")
     _check_positive(out_features=out_features, width=width, depth=depth, omega_g=omega_g, period=period)
     rows = tuner_frequencies.row_bounds(frequencies, low_limit, c_low, c_high)
     layers = [IntegerFrequencyEncoding(frequencies, period, low_limit=low_limit, phase_init=_phase_init(phase_init))]
@@ -175,16 +178,24 @@ def TunerReference(out_features: int = 3, *, n_frequencies: int = 416, low_limit
     return Tuner(out_features, tuner_frequencies.reference_frequencies(n=n_frequencies), low_limit, period=period, **kwargs)
 
 
-def TunerSampled(out_features: int = 3, bandlimit: int = 85, *, n_frequencies: Optional[int] = None,
-                 low_limit: Optional[int] = None, dim: int = 2, seed: int = 0, period: float = 3.0,
-                 width: int = 416, **kwargs) -> SinusoidalMLP:
+def TunerSampled(out_features: int = 3, bandlimit: int | Sequence[int] = 85, *,
+                 n_frequencies: Optional[int] = None, low_limit: int | Sequence[int] | None = None,
+                 dim: int | None = None, seed: int = 0, period: float = 3.0, width: int = 416,
+                 **kwargs) -> SinusoidalMLP:
     """TUNER with frequencies sampled by the paper's recipe below ``bandlimit`` in ``ℤ^dim``
     (:func:`tuner_frequencies.sampled_frequencies`): low limit ``B // 3``
     (:func:`tuner_frequencies.default_low_limit`), ``n_frequencies`` = ``width``
     (as many input neurons as hidden ones) capped at what fits below the
     bandlimit, period 3.  The default bandlimit 85 is ``512 // 6`` (Kodak's side).
+    ``bandlimit`` and ``low_limit`` are one int or one int per axis (e.g. video
+    ``(8, 40, 40)`` for ``(t, y, x)``); ``dim`` defaults to their length, else 2.
     Other keywords as :func:`Tuner`."""
-    low_limit = tuner_frequencies.default_low_limit(bandlimit) if low_limit is None else low_limit
+    if not _is_number(bandlimit):
+        bandlimit = tuple(int(b) for b in bandlimit)
+    if low_limit is None:
+        low_limit = tuner_frequencies.default_low_limit(bandlimit)
+    elif not _is_number(low_limit):
+        low_limit = tuple(int(v) for v in low_limit)
     if n_frequencies is None:
         n_frequencies = min(width, tuner_frequencies.max_sampled_frequencies(bandlimit, low_limit, dim=dim)) or width
     frequencies = tuner_frequencies.sampled_frequencies(n_frequencies, bandlimit, low_limit, dim=dim, seed=seed)
@@ -225,7 +236,8 @@ def tuner_bound_groups(model: SinusoidalMLP) -> dict:
 
     Returns ``{"layers_i": {"kernel": groups}}`` where ``groups`` is an int array
     broadcastable to the kernel: 0 → ``c_low``, 1 → ``c_high`` (rows of the first
-    hidden matrix, by the input frequency's band), 2 → ``c_deep`` (deeper hidden
+    hidden matrix, by the input frequency's band: inside the low box
+    ``|k_i| ≤ l_i`` or not, :func:`tuner_frequencies.is_low`), 2 → ``c_deep`` (deeper hidden
     layers).  The output layer is not bounded.  Feed it to
     :func:`spectral_inr.optim.tuner_bounds`.
     """

@@ -24,6 +24,15 @@ The first layer samples the spectrum: neuron ``j`` oscillates as
   drawn from the half-space (first non-zero coordinate positive) so ``±k`` are
   never both used.  Defaults: ``B = side/6`` (half of the Nyquist limit
   ``side/2``, divided by 3, i.e. 85 for 512 px), ``l = B/3``.
+
+TUNER in N-D (video ``(t, y, x)``, volumes): ``B`` and ``l`` may be one int
+per axis, ``B = (B_1, …, B_d)``, ``l_i = max(1, B_i // 3)`` by default, each
+axis needing ``0 < l_i < B_i``.  The low band is the box ``|k_i| ≤ l_i ∀i``
+(:func:`is_low`; it sets the bound class ``c_low`` of :func:`row_bounds`),
+the high shell the points of ``∏_i {0, ±g_i1, …, ±g_im_i = ±B_i}`` outside
+that box, and ``|k_i| ≤ B_i`` on every axis.  One int is the same value on
+every axis: the box is then ``|k|∞ ≤ l`` and the samples are exactly the
+scalar recipe's.
 """
 from __future__ import annotations
 
@@ -46,8 +55,10 @@ def default_bandlimit(side: int) -> int:
     return max(1, side // BANDLIMIT_DIVISOR)
 
 
-def default_low_limit(bandlimit: int) -> int:
-    """TUNER's low limit ``l = B // 3`` (at least 1) for bandlimit ``B``."""
+def default_low_limit(bandlimit):
+    """TUNER's low limit ``l = B // 3`` (at least 1) for bandlimit ``B``; per axis for a tuple."""
+    if isinstance(bandlimit, (tuple, list)):
+        return tuple(default_low_limit(b) for b in bandlimit)
     return max(1, bandlimit // 3)
 
 
@@ -95,38 +106,87 @@ def _canonical(k) -> bool:
     return False
 
 
-def _half_space(values, dim):
-    return [k for k in itertools.product(values, repeat=dim) if _canonical(k)]
+def _half_space(values_per_axis):
+    """Canonical points of the product ``values_0 × values_1 × …`` (itertools order)."""
+    return [k for k in itertools.product(*values_per_axis) if _canonical(k)]
 
 
-@functools.lru_cache(maxsize=64)   # pure; recipes rebuild the model for every hp
-def sampled_frequencies(n: int, bandlimit: int, low_limit: int | None = None, *, dim: int = 2,
+def per_axis(value, dim: int, name: str = "bandlimit") -> tuple:
+    """``value`` (one int, or one int per axis) as a ``dim``-tuple of ints."""
+    if isinstance(value, (tuple, list, np.ndarray)):
+        values = tuple(int(v) for v in value)
+        if len(values) != dim:
+            raise ValueError(f"{name} has {len(values)} values {values}, need one per axis ({dim})")
+        return values
+    return (int(value),) * dim
+
+
+def _dimension(bandlimit, low_limit, dim):
+    """``dim``, or the length of a per-axis ``bandlimit``/``low_limit`` (else 2)."""
+    if dim is not None:
+        return int(dim)
+    for v in (bandlimit, low_limit):
+        if isinstance(v, (tuple, list, np.ndarray)):
+            return len(v)
+    return 2
+
+
+def _show(values: tuple):
+    """One number when every axis agrees (the scalar form), else the tuple."""
+    return values[0] if len(set(values)) == 1 else values
+
+
+def _axes(bandlimit, low_limit, dim):
+    """``(B, l)`` as per-axis tuples; ``l`` defaults to ``B_i // 3`` per axis."""
+    dim = _dimension(bandlimit, low_limit, dim)
+    bands = per_axis(bandlimit, dim, "bandlimit")
+    lows = (tuple(default_low_limit(b) for b in bands) if low_limit is None
+            else per_axis(low_limit, dim, "low_limit"))
+    return bands, lows
+
+
+def _valid(bands, lows) -> bool:
+    return all(0 < lo < b for b, lo in zip(bands, lows))
+
+
+def sampled_frequencies(n: int, bandlimit, low_limit=None, *, dim: int | None = None,
                         low_fraction: float = LOW_FRACTION, seed: int = 0) -> tuple:
     """``n`` integer frequency vectors in ``ℤ^dim`` following TUNER's sampling.
 
-    The identity columns come first, then ``≈ low_fraction·(n − dim)`` vectors
-    from the low half-box ``|k|∞ ≤ low_limit``, then the rest from a coarse grid
-    ``{0, ±g_1, …, ±g_m}^dim`` with ``g_m = bandlimit`` and ``|k|∞ > low_limit``,
-    where ``m`` is the smallest grid size holding enough points.
+    ``bandlimit`` ``B`` and ``low_limit`` ``l`` are one int (every axis) or one
+    int per axis; ``l_i`` defaults to ``max(1, B_i // 3)``; ``dim`` defaults to
+    the length of a per-axis value, else 2.  The identity columns come first,
+    then ``≈ low_fraction·(n − dim)`` vectors from the low half-box
+    ``|k_i| ≤ l_i ∀i`` (identity excluded), then the rest from the coarse grid
+    ``∏_i {0, ±g_i1, …, ±g_im_i}`` (``g_im_i = B_i``) outside the low box, with
+    ``g_ij = round(l_i + j(B_i − l_i)/m_i)``, ``m_i = min(m, B_i − l_i)`` and ``m``
+    the smallest common grid size holding enough points.  Needs
+    ``0 < l_i < B_i`` on every axis.  Cached (the arguments are normalised to
+    tuples first, so lists are fine).
     """
-    if low_limit is None:
-        low_limit = default_low_limit(bandlimit)
-    if not (0 < low_limit < bandlimit):
-        raise ValueError(f"need 0 < low_limit < bandlimit, got {low_limit}, {bandlimit}")
+    bands, lows = _axes(bandlimit, low_limit, dim)
+    return _sampled(int(n), bands, lows, float(low_fraction), int(seed))
+
+
+@functools.lru_cache(maxsize=64)   # pure; recipes rebuild the model for every hp
+def _sampled(n: int, bands: tuple, lows: tuple, low_fraction: float, seed: int) -> tuple:
+    dim = len(bands)
+    if not _valid(bands, lows):
+        raise ValueError(f"need 0 < low_limit < bandlimit, got {_show(lows)}, {_show(bands)}")
     if n <= dim:
         raise ValueError(f"need more than {dim} frequencies, got {n}")
     rng = np.random.default_rng(seed)
-    identity, low_pool = _low_pool(low_limit, dim)
-    n_low = min(int(round(low_fraction * (n - dim))), len(low_pool))
+    identity, low_pool = _low_pool(lows)
+    n_low = min(round(low_fraction * (n - dim)), len(low_pool))
     n_high = n - dim - n_low
     high_pool = []
-    for m in range(1, bandlimit - low_limit + 1):
-        high_pool = _high_pool(bandlimit, low_limit, m, dim)
+    for m in range(1, max(b - lo for b, lo in zip(bands, lows)) + 1):
+        high_pool = _high_pool(bands, lows, m)
         if len(high_pool) >= n_high:
             break
     if len(high_pool) < n_high:
-        most = max_sampled_frequencies(bandlimit, low_limit, dim=dim, low_fraction=low_fraction)
-        raise ValueError(f"cannot place {n} frequencies below bandlimit {bandlimit} (low limit {low_limit}, "
+        most = _max_sampled(bands, lows, low_fraction)
+        raise ValueError(f"cannot place {n} frequencies below bandlimit {_show(bands)} (low limit {_show(lows)}, "
                          f"{dim}-D): at most {most} fit; ask for ≤ {most} (--width) or raise the bandlimit")
 
     def pick(pool, count):
@@ -136,49 +196,75 @@ def sampled_frequencies(n: int, bandlimit: int, low_limit: int | None = None, *,
     return tuple(identity + pick(low_pool, n_low) + pick(high_pool, n_high))
 
 
-def _low_pool(low_limit: int, dim: int):
+def _low_pool(lows: tuple):
+    """The identity columns, and the canonical points of the low box ``|k_i| ≤ l_i`` without them."""
+    dim = len(lows)
     identity = [tuple(int(i == j) for j in range(dim)) for i in range(dim)]
-    return identity, [k for k in _half_space(range(-low_limit, low_limit + 1), dim) if k not in identity]
+    return identity, [k for k in _half_space([range(-lo, lo + 1) for lo in lows]) if k not in identity]
 
 
-def _high_pool(bandlimit: int, low_limit: int, m: int, dim: int):
-    grid = sorted({int(round(low_limit + j * (bandlimit - low_limit) / m)) for j in range(1, m + 1)})
-    values = [0] + grid + [-g for g in grid]
-    return [k for k in _half_space(values, dim) if max(map(abs, k)) > low_limit]
+def _high_grid(band: int, low: int, m: int) -> list:
+    """One axis's coarse grid ``{g_1 < … < g_m' = B}`` above ``l`` (``m' = min(m, B − l)``)."""
+    m = min(m, band - low)
+    return sorted({round(low + j * (band - low) / m) for j in range(1, m + 1)})
 
 
-@functools.lru_cache(maxsize=64)
-def max_sampled_frequencies(bandlimit: int, low_limit: int | None = None, *, dim: int = 2,
+def _high_pool(bands: tuple, lows: tuple, m: int):
+    """Canonical points of ``∏_i {0, ±g_i}`` outside the low box."""
+    values = []
+    for band, low in zip(bands, lows):
+        grid = _high_grid(band, low, m)
+        values.append([0] + grid + [-g for g in grid])
+    return [k for k in _half_space(values) if any(abs(v) > lo for v, lo in zip(k, lows))]
+
+
+def max_sampled_frequencies(bandlimit, low_limit=None, *, dim: int | None = None,
                             low_fraction: float = LOW_FRACTION) -> int:
     """The largest ``n`` :func:`sampled_frequencies` can place below ``bandlimit`` (0 if none).
 
-    The low share ``n_low = min(round(low_fraction·(n − dim)), |low pool|)`` is fixed by ``n``; the rest
-    must fit on the finest high grid (``m = bandlimit − low_limit``)."""
-    if low_limit is None:
-        low_limit = default_low_limit(bandlimit)
-    if not (0 < low_limit < bandlimit):
+    Same arguments (one int or one per axis).  The low share
+    ``n_low = min(round(low_fraction·(n − dim)), L)`` is fixed by ``n``; the
+    rest must fit on the finest high grid (``m_i = B_i − l_i``: every integer in
+    ``(l_i, B_i]``, a superset of every coarser grid).  Counted, not enumerated:
+    ``L = (∏(2l_i + 1) − 1)/2 − dim`` low and ``H = (∏(2(B_i − l_i) + 1) − 1)/2``
+    high half-space points; ``n − dim − n_low`` never decreases with ``n``, so
+    the feasible ``n`` are a prefix, found by bisection."""
+    bands, lows = _axes(bandlimit, low_limit, dim)
+    return _max_sampled(bands, lows, float(low_fraction))
+
+
+@functools.lru_cache(maxsize=64)
+def _max_sampled(bands: tuple, lows: tuple, low_fraction: float) -> int:
+    if not _valid(bands, lows):
         return 0
-    _, low_pool = _low_pool(low_limit, dim)
-    high = len(_high_pool(bandlimit, low_limit, bandlimit - low_limit, dim))
-    best = 0
-    for n in range(dim + 1, dim + len(low_pool) + high + 1):
-        n_low = min(int(round(low_fraction * (n - dim))), len(low_pool))
-        if n - dim - n_low <= high:
-            best = n
-    return best
+    if not 0.0 <= low_fraction <= 1.0:
+        raise ValueError(f"low_fraction must be in [0, 1], got {low_fraction}")
+    dim = len(bands)
+    n_low_pool = (int(np.prod([2 * lo + 1 for lo in lows], dtype=object)) - 1) // 2 - dim
+    n_high_pool = (int(np.prod([2 * (b - lo) + 1 for b, lo in zip(bands, lows)], dtype=object)) - 1) // 2
+
+    def fits(x):   # x = n − dim frequencies after the identity
+        return x - min(round(low_fraction * x), n_low_pool) <= n_high_pool
+
+    lo, hi = 0, n_low_pool + n_high_pool     # fits(0); the answer is the largest x ≤ hi that fits
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        lo, hi = (mid, hi) if fits(mid) else (lo, mid - 1)
+    return dim + lo if lo > 0 else 0
 
 
-def is_low(frequencies, low_limit: int) -> np.ndarray:
-    """Boolean mask: ``|k|∞ ≤ low_limit`` per frequency (TUNER's low band)."""
+def is_low(frequencies, low_limit) -> np.ndarray:
+    """Boolean mask: ``|k_i| ≤ l_i`` on every axis (TUNER's low band; one ``l`` for all axes
+    is ``|k|∞ ≤ l``)."""
     k = np.abs(np.asarray(frequencies))
-    return k.max(axis=-1) <= low_limit
+    lows = per_axis(low_limit, k.shape[-1], "low_limit")
+    return np.all(k <= np.asarray(lows), axis=-1)
 
 
-def row_bounds(frequencies, low_limit: int, c_low: float, c_high: float) -> np.ndarray:
-    """Per-input-row bound ``c_j``: ``c_low`` on the low band, ``c_high`` above it."""
+def row_bounds(frequencies, low_limit, c_low: float, c_high: float) -> np.ndarray:
+    """Per-input-row bound ``c_j``: ``c_low`` inside the low box (:func:`is_low`), ``c_high`` outside."""
     return np.where(is_low(frequencies, low_limit), c_low, c_high).astype(np.float32)
 
 
-__all__ = ["default_bandlimit", "default_low_limit", "reference_frequencies", "uniform_frequencies", "sampled_frequencies",
-           "max_sampled_frequencies", "is_low",
-           "row_bounds", "REFERENCE_LOW_LIMIT"]
+__all__ = ["REFERENCE_LOW_LIMIT", "default_bandlimit", "default_low_limit", "is_low", "max_sampled_frequencies",
+           "per_axis", "reference_frequencies", "row_bounds", "sampled_frequencies", "uniform_frequencies"]

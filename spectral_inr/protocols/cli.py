@@ -18,6 +18,14 @@ from spectral_inr.protocols.tuner import OFFICIAL as _KODAK
 #: hidden ω0 of every sine model (TUNER's ω_G): config_init.yml hidden_omega_0 30; SIREN's ω0 = 30
 OMEGA0 = _KODAK.omega_g
 
+#: TUNER's smallest bandlimit on an axis: the sampler needs 0 < l = B // 3 < B; a video/volume axis shorter
+#: than 12 samples (n // 6 < 2, e.g. an 8-frame clip) gets this, which is ≤ Nyquist for n ≥ 4 samples
+MIN_BANDLIMIT = 2
+
+BANDLIMIT_HELP = (f"TUNER's bandlimit in cycles per signal: one int, or a comma list with one per grid axis "
+                  f"(video t,y,x: 8,40,40) (default: images smallest side // {BANDLIMIT_DIVISOR}; video and volumes "
+                  f"n // {BANDLIMIT_DIVISOR} per axis, at least {MIN_BANDLIMIT})")
+
 
 @dataclass(frozen=True)
 class SignalModel:
@@ -40,7 +48,7 @@ class SignalModel:
         """The model's ``--help`` line, written from the values above."""
         if self.name == "tuner":
             shape = (f"one bounded sine layer × {self.width} (fewer when fewer frequencies fit), integer input "
-                     f"frequencies below the bandlimit (side // {BANDLIMIT_DIVISOR})")
+                     f"frequencies below the bandlimit (side // {BANDLIMIT_DIVISOR}, per axis in 3-D)")
         elif self.omega0 is None:
             shape = f"random B ~ N(0, {self.sigma:g}²), {self.features} features, ReLU MLP {self.depth}×{self.width}"
         else:
@@ -81,4 +89,5 @@ def first_omega0(model: str, kind: str) -> Optional[float]:
     return m.audio_first_omega0 if kind == "audio" else m.first_omega0
 
 
-__all__: Tuple[str, ...] = ("SignalModel", "SIGNAL_MODELS", "APPLIES_TO", "OMEGA0", "first_omega0")
+__all__: Tuple[str, ...] = ("SignalModel", "SIGNAL_MODELS", "APPLIES_TO", "OMEGA0", "MIN_BANDLIMIT", "BANDLIMIT_HELP",
+                            "first_omega0")

@@ -3,8 +3,9 @@
 ``model_fn(name, signal, …)`` returns ``hp -> module`` for the engine, where
 ``hp["omega0"]`` (hidden ω0, TUNER's ω_G) may be a traced sweep value.  What
 depends on the signal: the first ω0 (SIREN on audio: 3000), SIREN²'s noise
-scales (the signal's spectral centroid), TUNER's bandlimit (smallest side // 6)
-and width (416, or as many integer frequencies as fit below that bandlimit).
+scales (the signal's spectral centroid), TUNER's bandlimit (smallest side // 6;
+per axis on video and volumes, see :func:`tuner_bandlimit`) and width (416, or
+as many integer frequencies as fit below that bandlimit).
 """
 from __future__ import annotations
 
@@ -33,29 +34,73 @@ def check_model(name: str) -> None:
 
 def _check_positive(**values) -> None:
     for label, v in values.items():
-        if v is not None and v <= 0:
+        if isinstance(v, tuple) and any(x <= 0 for x in v):
+            raise ValueError(f"--{label} must be positive, got {','.join(map(str, v))}")
+        if v is not None and not isinstance(v, tuple) and v <= 0:
             raise ValueError(f"--{label} must be positive, got {v}")
 
 
-def tuner_bandlimit(signal: Signal, bandlimit: Optional[int] = None) -> int:
-    """TUNER's bandlimit for ``signal``: ``bandlimit`` or ``smallest side // 6``; too small is an error,
-    above the grid's Nyquist limit a warning."""
-    side = min(signal.shape)
-    band = bandlimit or tuner_frequencies.default_bandlimit(side)
-    if band < 2:
-        raise ValueError(f"signal too small for TUNER: bandlimit {band} (need ≥ 2; sides of ≥ 12 samples)")
-    if band > side // 2:
-        warnings.warn(f"bandlimit {band} is above the signal's Nyquist limit ({side // 2} cycles for {side} "
-                      "samples): those frequencies alias on the grid", UserWarning)
+AXIS_NAMES = {"audio": ("t",), "image": ("y", "x"), "video": ("t", "y", "x"), "volume": ("z", "y", "x")}
+
+
+def _show(values) -> str:
+    return ",".join(map(str, values)) if isinstance(values, tuple) else str(values)
+
+
+def tuner_bandlimit(signal: Signal, bandlimit=None):
+    """TUNER's bandlimit for ``signal``: an int (every axis) or a tuple with one int per grid axis.
+
+    ``bandlimit``: one int, or one per grid axis (a one-element list is the int);
+    any other count, or a value below 2 (the sampler needs ``0 < B // 3 < B``),
+    is an error.  Default: audio and images ``smallest side // 6``, one int (as
+    before; below 2 the signal is too small); video and volumes per axis
+    ``B_i = max(2, n_i // 6)``: 2 is the smallest the sampler takes, so a short
+    axis (an 8-frame clip: ``B_t = 2``) keeps frequencies ``0, ±1`` (low) and
+    ``±2`` (high) instead of failing or going constant, and 2 is at most Nyquist
+    for ``n_i ≥ 4`` samples.  Each axis above its Nyquist limit ``n_i // 2`` gets
+    a warning (an int on a 1-D/2-D grid: today's one warning for the smallest side).
+    """
+    shape = tuple(signal.shape)
+    axes = AXIS_NAMES.get(signal.kind, tuple(str(i) for i in range(len(shape))))
+    if isinstance(bandlimit, (tuple, list)):
+        values = tuple(int(b) for b in bandlimit)
+        if len(values) not in (1, len(shape)):
+            raise ValueError(f"--bandlimit takes one value or one per grid axis ({signal.kind} grid axes: "
+                             f"{','.join(axes)}), got {len(values)}: {_show(values)}")
+        bandlimit = values[0] if len(values) == 1 else values
+    _check_positive(bandlimit=bandlimit)
+    if bandlimit is not None:
+        if min(bandlimit if isinstance(bandlimit, tuple) else (bandlimit,)) < defaults.MIN_BANDLIMIT:
+            raise ValueError(f"--bandlimit {_show(bandlimit)}: TUNER needs at least {defaults.MIN_BANDLIMIT} "
+                             f"on every axis (0 < bandlimit // 3 < bandlimit)")
+        band = bandlimit
+    elif len(shape) >= 3:
+        band = tuple(max(defaults.MIN_BANDLIMIT, n // tuner_protocol.BANDLIMIT_DIVISOR) for n in shape)
+    else:
+        band = tuner_frequencies.default_bandlimit(min(shape))
+        if band < defaults.MIN_BANDLIMIT:
+            raise ValueError(f"signal too small for TUNER: bandlimit {band} (need ≥ 2; sides of ≥ 12 samples)")
+    if not isinstance(band, tuple) and len(shape) < 3:
+        side = min(shape)
+        if band > side // 2:
+            warnings.warn(f"bandlimit {band} is above the signal's Nyquist limit ({side // 2} cycles for {side} "
+                          "samples): those frequencies alias on the grid", UserWarning)
+        return band
+    per_axis = band if isinstance(band, tuple) else (band,) * len(shape)
+    for b, n, axis in zip(per_axis, shape, axes):
+        if b > n // 2:
+            warnings.warn(f"bandlimit {b} on axis {axis} is above the signal's Nyquist limit there ({n // 2} "
+                          f"cycles for {n} samples): those frequencies alias on the grid", UserWarning)
     return band
 
 
 def model_fn(name: str, signal: Signal, *, width: Optional[int] = None, depth: Optional[int] = None,
-             first_omega0: Optional[float] = None, bandlimit: Optional[int] = None,
+             first_omega0: Optional[float] = None, bandlimit=None,
              learned_bounds: bool = False, noise_scales=None, sigma: Optional[float] = None) -> Callable:
-    """``hp -> flax module`` for model ``name`` fitted to ``signal``."""
+    """``hp -> flax module`` for model ``name`` fitted to ``signal`` (``bandlimit``: one int or one per grid
+    axis, TUNER only)."""
     check_model(name)
-    _check_positive(width=width, depth=depth, bandlimit=bandlimit)
+    _check_positive(width=width, depth=depth, bandlimit=tuple(bandlimit) if isinstance(bandlimit, list) else bandlimit)
     m = SIGNAL_MODELS[name]
     out, dim = signal.channels, len(signal.shape)
     depth = depth or m.depth
