@@ -5,7 +5,9 @@ TUNER's gradient PSNR (autodiff gradient of the grayscale output vs the
 Sobel magnitude of the target; see :func:`spectral_inr.metrics.gradient_psnr`).
 With a train/test pixel split, PSNR and gradient PSNR are reported on each
 subset (``psnr_train``, ``psnr_test``, …); SSIM needs the whole image.
-Audio: waveform PSNR (peak 1) and SNR.  ``best_psnr`` is the best training
+Audio: waveform PSNR (peak 1) and SNR.  Video and volumes: slab by slab in
+bounded memory, per-frame curves, no predictions returned
+(:mod:`spectral_inr.evaluation_nd`).  ``best_psnr`` is the best training
 PSNR seen during the fit (``−10·log10`` of the lowest training loss; the
 "best over training" of SIREN²).
 """
@@ -50,7 +52,8 @@ def _gradients(fitter: Fitter, result: SweepResult, signal: Signal, params, luma
 
 
 def evaluate(fitter: Fitter, result: SweepResult, signal: Union[Signal, Sequence[Signal]],
-             split: Optional[Sequence[np.ndarray]] = None, params=None, tuner_metric: bool = False) -> dict:
+             split: Optional[Sequence[np.ndarray]] = None, params=None, tuner_metric: bool = False,
+             max_values: int | None = None) -> dict:
     """``{metric: [value per member]}`` plus the predictions under ``"_predictions"``.
 
     ``signal`` is shared by all members, or a list with one signal per member
@@ -58,9 +61,21 @@ def evaluate(fitter: Fitter, result: SweepResult, signal: Union[Signal, Sequence
     ``tuner_metric=True`` images also get ``gradient_psnr_tuner``: the official
     TUNER convention on the full image (``metrics.gradient_psnr(...,
     convention="tuner")`` of the Rec. 709 gray output's gradient).
+
+    Video and volumes go to :func:`spectral_inr.evaluation_nd.evaluate_nd`: no ``"_predictions"``
+    (:func:`~spectral_inr.evaluation_nd.reconstruct` rebuilds a member), per-frame curves under
+    ``"_curves"``, predictions in slabs of at most ``max_values`` floats (default
+    :data:`~spectral_inr.evaluation_nd.DEFAULT_MAX_VALUES`).
     """
-    signals = list(signal) if isinstance(signal, (list, tuple)) else [signal] * len(result.members)
+    per_member = isinstance(signal, (list, tuple))
+    signals = list(signal) if per_member else [signal] * len(result.members)
     signal = signals[0]
+    if signal.kind in ("video", "volume"):
+        from spectral_inr import evaluation_nd
+
+        return evaluation_nd.evaluate_nd(fitter, result, signals, split=split, params=params,
+                                         tuner_metric=tuner_metric, per_member=per_member,
+                                         max_values=max_values or evaluation_nd.DEFAULT_MAX_VALUES)
     targets = [s.values for s in signals]
     preds = predict_members(fitter, result, signal, params)
     out: dict = {"best_psnr": [float(metrics.psnr_from_mse(b)) for b in result.state.best_loss]}

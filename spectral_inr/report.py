@@ -1,5 +1,8 @@
 """Figures and files a fit leaves behind: curves, spectra, reconstructions, metrics.json.
 
+Video and volumes (an MP4 or ``.npy`` reconstruction, frame and mid-plane comparisons, spectra
+along each axis) are drawn by :mod:`spectral_inr.report_nd`; the functions here dispatch on ``kind``.
+
 Every file is written atomically (temporary file + ``os.replace``).
 """
 from __future__ import annotations
@@ -13,6 +16,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
+from spectral_inr import report_nd
 from spectral_inr.data import save_audio, save_image  # noqa: E402
 from spectral_inr.data._atomic import atomic_path  # noqa: E402
 from spectral_inr.metrics import psnr_from_mse  # noqa: E402
@@ -76,7 +80,10 @@ def magnitude_profile(values: np.ndarray, kind: str):
 
 def plot_spectrum(target: np.ndarray, reconstruction: np.ndarray, kind: str, sample_rate=None):
     """Target vs reconstruction spectra without the DC bin: audio in Hz (cycles/sample without a
-    sample rate), images against the fraction of the Nyquist frequency."""
+    sample rate), images against the fraction of the Nyquist frequency; video and volumes one panel
+    per grid axis (:func:`spectral_inr.report_nd.plot_axis_spectra`)."""
+    if kind in report_nd.AXIS_LABELS:
+        return report_nd.plot_axis_spectra(target, reconstruction, kind)
     fig, ax = plt.subplots(figsize=(5, 3.5))
     for values, label in ((target, "target"), (reconstruction, "reconstruction")):
         f, m = magnitude_profile(values, kind)
@@ -95,8 +102,16 @@ def plot_spectrum(target: np.ndarray, reconstruction: np.ndarray, kind: str, sam
     return fig
 
 
-def plot_comparison(target: np.ndarray, reconstruction: np.ndarray, title: str = ""):
-    """Image: target | reconstruction (clipped to [0, 1]) | absolute error (mean over channels)."""
+def plot_comparison(target: np.ndarray, reconstruction: np.ndarray, title: str = "", kind: str = "image"):
+    """Image: target | reconstruction (clipped to [0, 1]) | absolute error (mean over channels).
+
+    ``kind="video"``: the same for the first, middle and last frames
+    (:func:`spectral_inr.report_nd.plot_video_comparison`); ``"volume"``: the three orthogonal
+    mid-planes (:func:`spectral_inr.report_nd.plot_volume_slices`)."""
+    if kind == "video":
+        return report_nd.plot_video_comparison(target, reconstruction, title=title)
+    if kind == "volume":
+        return report_nd.plot_volume_slices(target, reconstruction, title=title)
     pred = np.clip(reconstruction, 0.0, 1.0)
     err = np.abs(pred - target).mean(-1) if target.ndim == 3 else np.abs(pred - target)
     gray = lambda a: a[..., 0] if a.ndim == 3 and a.shape[-1] == 1 else a
@@ -114,7 +129,13 @@ def plot_comparison(target: np.ndarray, reconstruction: np.ndarray, title: str =
     return fig
 
 
-def save_reconstruction(path, values: np.ndarray, kind: str, sample_rate=None) -> Path:
+def save_reconstruction(path, values: np.ndarray, kind: str, sample_rate=None, frame_rate=None) -> Path:
+    """Audio → WAV at ``sample_rate``; image → PNG; video → MP4 (GIF for a ``.gif`` path) at ``frame_rate``
+    frames per second (default :data:`spectral_inr.report_nd.DEFAULT_FPS`); volume → float32 ``.npy``."""
+    if kind == "video":
+        return report_nd.save_video(path, values, fps=frame_rate)
+    if kind == "volume":
+        return report_nd.save_volume(path, values)
     if kind == "audio":
         return save_audio(path, values.reshape(-1), sample_rate)
     return save_image(path, values if values.shape[-1] != 1 else values[..., 0])
