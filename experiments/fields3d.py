@@ -86,13 +86,14 @@ def markdown(payload: dict, title: str) -> str:
     c, sig = payload["config"], payload["signal"]
     methods = {m: payload["methods"][m] for m in payload["method_order"]}
     kind = sig["kind"]
-    cols = ["psnr", "ssim", "gradient_psnr"] if kind == "video" else ["psnr"]
-    names = {"psnr": "PSNR", "ssim": "SSIM", "gradient_psnr": "spatial grad PSNR"}
+    cols = ["psnr", "ssim", "gradient_psnr"] if kind == "video" else ["psnr", "ssim"]
+    names = {"psnr": "PSNR", "ssim": "SSIM" if kind == "video" else "SSIM (mean over axis-0 slices)",
+             "gradient_psnr": "spatial grad PSNR"}
     rows = []
     for m, r in methods.items():
         curve = r["curves"].get("psnr_per_frame") or r["curves"].get("psnr_per_slice") or []
         worst = f"{np.min(np.mean(curve, axis=0)):.2f}" if len(curve) else "—"
-        rows.append([m] + [mean_std(r[k], digits=4 if k == "ssim" else 2) for k in cols]
+        rows.append([m] + [mean_std(r.get(k, []), digits=4 if k == "ssim" else 2) for k in cols]
                     + [worst, f"{r['samples_per_second']:,.0f}", f"{r['seconds']:.0f}"])
     unit = "frame" if kind == "video" else "slice"
     shape = "×".join(map(str, sig["shape"]))
@@ -106,7 +107,7 @@ def markdown(payload: dict, title: str) -> str:
             + ". Learning rates: " + ", ".join(f"{m} {r['lr']:g}" for m, r in methods.items())
             + f". PSNR over the whole signal; worst {unit}: the lowest per-{unit} PSNR (mean over seeds). "
             "Mean ± std over seeds.\n\n"
-            + markdown_table(["method"] + [names[k] for k in cols] + [f"worst {unit} PSNR", "samples/s", "seconds"],
+            + markdown_table(["method"] + [names[k] for k in cols] + [f"worst {unit} PSNR", "samples/s (compile included)", "seconds"],
                              rows))
     return text
 
@@ -134,7 +135,10 @@ def figures(payload: dict, arrays=None) -> dict:
     if arrays is not None:
         target, previews = arrays["target"], arrays["previews"]
         best = max(previews, key=lambda m: np.nanmean(methods[m]["psnr"]))
-        figs["comparison"] = report.plot_comparison_nd(target, previews[best], arrays["kind"],
-                                                       f"{best} (best PSNR)")
-        figs["spectrum"] = report.plot_spectrum_nd(target, previews, arrays["kind"])
+        figs["comparison"] = report.plot_comparison(target, previews[best], f"{best} (best mean PSNR)",
+                                                    kind=arrays["kind"])
+        figs["spectrum"] = report.plot_spectrum(target, previews[best], arrays["kind"])
+        if "tuner" in previews and best != "tuner":
+            figs["comparison-tuner"] = report.plot_comparison(target, previews["tuner"], "tuner",
+                                                              kind=arrays["kind"])
     return figs

@@ -122,3 +122,15 @@ def summarize(values: Sequence[float]) -> dict:
     return {"per_seed": [float(v) for v in arr],
             "mean": float(finite.mean()) if finite.size else float("nan"),
             "std": float(finite.std()) if finite.size else float("nan")}
+
+
+def reconstruct(fitter: Fitter, result: SweepResult, signal: Signal, member: int, params=None) -> np.ndarray:
+    """Member ``member``'s output on the whole grid, shaped like ``signal.values`` (images and N-D
+    signals clipped to [0, 1]); video and volumes are predicted slab by slab
+    (:func:`spectral_inr.evaluation_nd.reconstruct`)."""
+    if signal.kind in ("video", "volume"):
+        from spectral_inr import evaluation_nd
+
+        return evaluation_nd.reconstruct(fitter, result, signal, member, params)
+    pred = predict_members(fitter, result, signal, params)[member]
+    return pred if signal.kind == "audio" else np.clip(pred, 0.0, 1.0)

@@ -125,23 +125,28 @@ def run(args, given: set, members_axes: dict, label: str, default_out: Path) -> 
             result = sweep(fitter, coords, targets, members, args.steps, chunk=args.chunk,
                            checkpoint_dir=out / "checkpoints", checkpoint_every=every, resume=args.resume,
                            config=rundir.config_of(args), progress=progress)
-            scores = evaluation.evaluate(fitter, result, signal, split=split, params=_evaluation_params(result))
-            preds = scores.pop("_predictions")
+            params = _evaluation_params(result)
+            scores = evaluation.evaluate(fitter, result, signal, split=split, params=params)
+            preds = scores.pop("_predictions", None)   # images and audio; video/volumes are evaluated slab by slab
             progress.finish(result.steps, scores)
         metrics = _metrics_json(args, signal, result, scores, label)
         report.save_figure(report.plot_curves(result.history["loss"], result.members,
                                               f"{args.model} on {Path(signal.path).name}"), out / "curves.png")
         key = "psnr" if "psnr" in scores else "psnr_train"
-        finite = [i for i in range(len(preds)) if np.isfinite(preds[i]).all() and np.isfinite(scores[key][i])]
+        finite = [i for i in range(len(result.members)) if np.isfinite(scores[key][i])
+                  and (preds is None or np.isfinite(preds[i]).all())]
         if finite:
             best = max(finite, key=lambda i: scores[key][i])
-            report.save_figure(report.plot_spectrum(signal.values, preds[best], signal.kind, signal.sample_rate),
+            pred = preds[best] if preds is not None else evaluation.reconstruct(fitter, result, signal, best, params)
+            report.save_figure(report.plot_spectrum(signal.values, pred, signal.kind, signal.sample_rate),
                                out / "spectrum.png")
-            if signal.kind == "image":
-                report.save_figure(report.plot_comparison(signal.values, preds[best], f"{args.model}, member {best}: "
-                                                          f"{result.members[best]}"), out / "comparison.png")
-            suffix = ".wav" if signal.kind == "audio" else ".png"
-            report.save_reconstruction(out / f"reconstruction{suffix}", preds[best], signal.kind, signal.sample_rate)
+            if signal.kind != "audio":
+                report.save_figure(report.plot_comparison(signal.values, pred, f"{args.model}, member {best}: "
+                                                          f"{result.members[best]}", kind=signal.kind),
+                                   out / "comparison.png")
+            suffix = {"audio": ".wav", "image": ".png", "video": ".mp4", "volume": ".npy"}[signal.kind]
+            report.save_reconstruction(out / f"reconstruction{suffix}", pred, signal.kind, signal.sample_rate,
+                                       frame_rate=signal.frame_rate)
         else:
             warnings.warn("no member has a finite prediction: no reconstruction written", UserWarning)
         report.write_json(out / "metrics.json", metrics)
@@ -160,9 +165,15 @@ def _metrics_json(args, signal, result, scores, label) -> dict:
          "shape": list(signal.shape), "steps": result.steps, "seconds": round(result.seconds, 3),
          "members": result.members, "diverged": [{"member": i, "step": s} for i, s in result.diverged],
          "device": env["device_kind"], "jax": env["jax"], "environment": env}
+    if signal.kind == "video" and signal.frame_rate:
+        m["frame_rate"] = signal.frame_rate
     for name, values in scores.items():
+        if name.startswith("_"):
+            continue
         if values:
             m[name] = summarize(values)
+    for name, curves in scores.get("_curves", {}).items():   # per frame / per slice, one list per member
+        m[name] = np.asarray(curves, np.float64).round(4).tolist()
     return m
 
 

@@ -18,6 +18,9 @@ the channel count: ``SC = 2 · mean_c(centroid_c) / n_ch``.
   ``[−1, 1]`` (torchvision ``Normalize(0.5, 0.5)``), so the rFFT runs over the
   row-major pixel sequence, not per row.
 
+* video and volumes (no rule in the authors' code — our extension): the image
+  rule on every sample, flattened row-major over ``(T|D, H, W)``, image constants.
+
 (The repository's first commit divided by ``√n_ch``; commit c3c9f0d replaced
 it with ``n_ch``.  For mono audio the two agree.)
 """
@@ -53,22 +56,23 @@ def spectral_centroid(signal) -> float:
 
 
 def noise_scales(signal, kind: str) -> tuple[float, float]:
-    """``(S0, S1)`` for ``kind`` in ``{"audio", "image"}`` from the target signal.
+    """``(S0, S1)`` for ``kind`` in ``{"audio", "image", "video", "volume"}`` from the target signal.
 
     Audio is ``(n,)`` or ``(n, C)`` (as fitted); images are ``(H, W, C)`` or
     ``(H, W)`` with values in ``[0, 1]`` (mapped to ``[−1, 1]`` and flattened,
-    as the official image script does).
+    as the official image script does); video ``(T, H, W, C)`` and volumes
+    ``(D, H, W, C)`` follow the image rule (module docstring).
     """
     x = np.asarray(signal, dtype=np.float64)
     if kind == "audio":
         a, rate, slope = AUDIO_CONSTANTS
         x = x[:, None] if x.ndim == 1 else x
-    elif kind == "image":
+    elif kind in ("image", "video", "volume"):
         a, rate, slope = IMAGE_CONSTANTS
-        x = x[..., None] if x.ndim == 2 else x
+        x = x[..., None] if x.ndim == (2 if kind == "image" else 3) else x
         x = (2.0 * x - 1.0).reshape(-1, x.shape[-1])
     else:
-        raise ValueError(f"kind must be 'audio' or 'image', got {kind!r}")
+        raise ValueError(f"kind must be 'audio', 'image', 'video' or 'volume', got {kind!r}")
     n_ch = x.shape[-1]
     r = spectral_centroid(x) / n_ch
     return float(a * (1.0 - np.exp(-rate * r))), float(slope * r)
