@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 
+import jax
 import numpy as np
 
 from experiments.formatting import markdown_table, mean_std
@@ -57,6 +58,11 @@ def run_method(p, method: str, signal: Signal):
               "loss_every_10": np.asarray(result.history["loss"])[:, ::10].tolist(),
               "curves": {k: np.asarray(v).tolist() for k, v in curves.items()}}
     record.update({k: scores[k] for k in SCALARS if k in scores})
+    record["parameters"] = int(sum(np.prod(x.shape[1:]) for x in jax.tree_util.tree_leaves(result.state.params)))
+    if method == "tuner":
+        encoding = fitter.model_fn({}).layers[0]
+        record["bandlimit"] = list(np.atleast_1d(recipes.signal.tuner_bandlimit(signal, p.tuner_bandlimit)).tolist())
+        record["n_frequencies"] = len(encoding.frequencies)
     best = int(np.nanargmax(scores["psnr"]))
     preview = evaluation.reconstruct(fitter, result, signal, best)
     return record, preview
@@ -92,9 +98,12 @@ def markdown(payload: dict, title: str) -> str:
     rows = []
     for m, r in methods.items():
         curve = r["curves"].get("psnr_per_frame") or r["curves"].get("psnr_per_slice") or []
+        if m == "tuner" and "bandlimit" in r:
+            m = f"tuner (bandlimit {tuple(r['bandlimit'])}, {r['n_frequencies']} frequencies)"
         worst = f"{np.min(np.mean(curve, axis=0)):.2f}" if len(curve) else "—"
         rows.append([m] + [mean_std(r.get(k, []), digits=4 if k == "ssim" else 2) for k in cols]
-                    + [worst, f"{r['samples_per_second']:,.0f}", f"{r['seconds']:.0f}"])
+                    + [worst, f"{r['parameters']:,}" if "parameters" in r else "—", f"{r['samples_per_second']:,.0f}",
+                       f"{r['seconds']:.0f}"])
     unit = "frame" if kind == "video" else "slice"
     shape = "×".join(map(str, sig["shape"]))
     text = (f"# {title} ({c['name']})\n\nProtocol `spectral_inr.protocols.fields3d` `{c['name']}`"
@@ -107,7 +116,7 @@ def markdown(payload: dict, title: str) -> str:
             + ". Learning rates: " + ", ".join(f"{m} {r['lr']:g}" for m, r in methods.items())
             + f". PSNR over the whole signal; worst {unit}: the lowest per-{unit} PSNR (mean over seeds). "
             "Mean ± std over seeds.\n\n"
-            + markdown_table(["method"] + [names[k] for k in cols] + [f"worst {unit} PSNR", "samples/s (compile included)", "seconds"],
+            + markdown_table(["method"] + [names[k] for k in cols] + [f"worst {unit} PSNR", "parameters", "samples/s (compile included)", "seconds"],
                              rows))
     return text
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from experiments.tables import fidelity, findings, performance, readme  # noqa: F401  (register the generators)
+from experiments.tables import fidelity, fields3d, findings, performance, readme  # noqa: F401  (register the generators)
 from experiments.tables.registry import GENERATORS, Results
 
 ROOT = Path(__file__).resolve().parents[2]
