@@ -54,6 +54,10 @@ def experiments(r) -> str:
          f"{duration(dq['seconds'])}; `paper` {duration(dp['seconds'])}"],
         ["`exp-spectra`", "`quick`", "small grids and widths (`results/spectra-quick.md`)", duration(s["seconds"])],
     ]
+    for name, exp in (("video", r["video-quick"]), ("volume", r["volume-quick"])):
+        c = exp["config"]
+        profiles = "`quick`, `paper` (SIREN's `train_video.py`, for a GPU)" if name == "video" else "`quick`"
+        rows.append([f"`exp-{name}`", profiles, c["reduced"], f"{duration(exp['seconds'])} ({len(exp['methods'])} rows)"])
     return markdown_table(["experiment", "profiles", "quick profile: what is reduced", "wall time here (results file)"], rows)
 
 
