@@ -20,6 +20,7 @@ import subprocess
 import sys
 import threading
 import time
+from pathlib import Path
 
 SHAPE = (48, 80, 80)
 MEMBERS = 4
@@ -74,6 +75,7 @@ def main(argv=None) -> int:
     p.add_argument("--shape", default=",".join(map(str, SHAPE)), help="T,H,W of the RGB clip (default %(default)s)")
     p.add_argument("--settings", default=",".join(map(str, SETTINGS)), help="log2 max_values (default %(default)s)")
     p.add_argument("--one", type=int, help="run one log2 max_values setting in this process (prints JSON)")
+    p.add_argument("--out", default=None, help="also write the rows to this JSON file (e.g. results/evaluation-memory-cpu.json)")
     args = p.parse_args(argv)
     shape = tuple(int(v) for v in args.shape.split(","))
     if args.one:
@@ -84,11 +86,19 @@ def main(argv=None) -> int:
           f"({4 * floats / 2**20:.1f} MiB at once)")
     print("| max_values | frames per slab | peak rise (MiB) | seconds |")
     print("|---|---|---|---|")
+    rows = []
     for setting in (int(v) for v in args.settings.split(",")):
         out = subprocess.run([sys.executable, "-m", "benchmarks.evaluation_memory", "--shape", args.shape,
                               "--one", str(setting)], check=True, capture_output=True, text=True)
         r = json.loads(out.stdout.strip().splitlines()[-1])
         print(f"| 2^{setting} | {r['slab_frames']} | {r['peak_rise_mib']:.1f} | {r['seconds']:.1f} |", flush=True)
+        rows.append({"log2_max_values": setting, **r})
+    if args.out:
+        from spectral_inr.environment import environment
+
+        Path(args.out).write_text(json.dumps({"shape": list(shape) + [3], "members": MEMBERS, "width": WIDTH,
+                                              "depth": DEPTH, "all_predictions_mib": 4 * floats / 2**20,
+                                              "rows": rows, "environment": environment()}, indent=1) + "\n")
     return 0
 
 

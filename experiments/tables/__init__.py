@@ -17,7 +17,7 @@ from experiments.tables import fidelity, fields3d, findings, performance, readme
 from experiments.tables.registry import GENERATORS, Results
 
 ROOT = Path(__file__).resolve().parents[2]
-DOCS = ("README.md", "docs/performance.md", "docs/fidelity.md", "docs/findings.md")
+DOCS = ("README.md", "docs/performance.md", "docs/fidelity.md", "docs/findings.md", "docs/data.md")
 BLOCK = re.compile(r"<!-- (?P<kind>table|value):(?P<name>[\w.-]+) -->(?P<body>.*?)<!-- /(?P=kind) -->", re.S)
 
 

@@ -49,3 +49,19 @@ def tuner_bandlimits(r) -> str:
         shape = "×".join(map(str, r[exp]["signal"]["shape"][:-1]))
         out.append(f"{shape}: bandlimit {tuple(t['bandlimit'])}, {t['n_frequencies']} frequencies")
     return "; ".join(out)
+
+
+@generator("evaluation-memory")
+def evaluation_memory(r) -> str:
+    m = r["evaluation-memory-cpu"]
+    rows = [[f"2^{row['log2_max_values']}", row["slab_frames"], f"{row['peak_rise_mib']:.0f}", f"{row['seconds']:.1f}"]
+            for row in m["rows"]]
+    return markdown_table(["max_values", "frames per slab", "peak memory rise (MiB)", "seconds"], rows)
+
+
+@generator("evaluation-memory-setup")
+def evaluation_memory_setup(r) -> str:
+    m = r["evaluation-memory-cpu"]
+    shape = "×".join(map(str, m["shape"]))
+    return (f"a {shape} clip, {m['members']} members of SIREN {m['depth']}×{m['width']} "
+            f"({m['all_predictions_mib']:.0f} MiB of predictions if held at once)")
