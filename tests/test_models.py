@@ -350,8 +350,18 @@ def test_siren2_noise_scales_pure_tone():
     s0, s1 = siren2_noise_scales(tone, "audio")
     assert s0 == pytest.approx(3500 * (1 - math.exp(-1.4)), rel=1e-6)
     assert s1 == pytest.approx(0.6, rel=1e-6)
-    with pytest.raises(ValueError):
-        siren2_noise_scales(tone, "video")
+    with pytest.raises(ValueError, match="kind must be"):
+        siren2_noise_scales(tone, "speech")
+
+
+def test_siren2_noise_scales_video_and_volume_follow_the_image_rule():
+    """Our extension: the image rule on the samples flattened row-major over (T|D, H, W)."""
+    clip = np.random.default_rng(0).random((3, 8, 10, 3))
+    flat_as_image = clip.reshape(1, -1, 3)            # the same row-major sequence as one image row
+    assert siren2_noise_scales(clip, "video") == pytest.approx(siren2_noise_scales(flat_as_image, "image"))
+    vol = np.random.default_rng(1).random((4, 6, 6))
+    assert siren2_noise_scales(vol, "volume") == pytest.approx(siren2_noise_scales(vol[..., None], "volume"))
+    assert siren2_noise_scales(vol, "volume") == pytest.approx(siren2_noise_scales(vol.reshape(1, -1, 1), "image"))
 
 
 def test_spectral_centroid_image_matches_numpy():
