@@ -1,5 +1,3 @@
-import sys
+from spectral_inr.cli import console_main
 
-from spectral_inr.cli import main
-
-sys.exit(main())
+console_main()

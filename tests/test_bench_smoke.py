@@ -221,6 +221,56 @@ def test_many_fields(report):
     assert "## Many small fields" in report["_md"]
 
 
+def test_sweep_rows_are_internally_consistent(report):
+    """The sweep rows' arithmetic (rates, ratios, sums, medians) and the equivalence of K seeds in one
+    sweep with K separate fits: numbers a wrong K, step count or timing bookkeeping would break."""
+    import statistics
+
+    sw = report["sweep"]
+    steps = sw["config"]["steps"]
+    for r in sw["results"]:
+        k = r["K"]
+        assert len(r["sequential_fit_walls_s"]) == k
+        assert r["sequential_wall_s"] == pytest.approx(sum(r["sequential_fit_walls_s"]), rel=1e-12)
+        assert r["sweep_wall_s"] == pytest.approx(statistics.median(r["sweep_walls_s"]), rel=1e-12)
+        assert r["ratio_sweep_over_sequential"] == pytest.approx(r["sweep_wall_s"] / r["sequential_wall_s"], rel=1e-9)
+        assert r["member_steps_per_s_sweep"] == pytest.approx(k * steps / r["sweep_wall_s"], rel=1e-9)
+        assert r["member_steps_per_s_sequential"] == pytest.approx(k * steps / r["sequential_wall_s"], rel=1e-9)
+        assert (r["sweep_compile_s_estimate"] is None) == (k == 1)
+        # seeds 0..K-1 in one vmapped sweep end where K separate fits with those seeds end
+        assert r["final_loss_max_abs_diff_vs_fit"] <= 1e-4, r["final_loss_max_abs_diff_vs_fit"]
+    walls = [r["sequential_fit_walls_s"] for r in sw["results"]]
+    assert all(w == walls[-1][:len(w)] for w in walls)      # the first K of the same warm fits
+
+
+def test_many_fields_rows_are_internally_consistent(report):
+    """K fields at once: every configured K has a row per mode, the member blocks cover exactly K
+    (no whole block of padding), and rates, bytes and ratios follow from K, steps and the walls."""
+    import statistics
+
+    many = report["many_fields"]
+    steps = many["config"]["steps"]
+    seq = many["sequential"]
+    assert len(seq["fit_walls_s"]) == seq["fits"]
+    assert seq["fields_per_s"] == pytest.approx(1 / statistics.median(seq["fit_walls_s"]), rel=1e-12)
+    ks_by_mode: dict = {}
+    for r in many["rows"]:
+        k, (g, b, m) = r["K"], r["blocks"]
+        ks_by_mode.setdefault(r["mode"], []).append(k)
+        assert g * b * m >= k and g * b * m - m < k, (r["mode"], k, r["blocks"])   # padding < one block
+        if r["mode"] == "one vmap":
+            assert (g, b, m) == (1, 1, k)
+        if r["mode"].startswith("devices="):
+            assert g == int(r["mode"].split("=")[1])
+        assert r["fields_per_s"] == pytest.approx(k / r["wall_s"], rel=1e-9)
+        assert r["member_steps_per_s"] == pytest.approx(k * steps / r["wall_s"], rel=1e-9)
+        assert r["bytes_per_field"] == pytest.approx(r["program_bytes"] / k, rel=1e-12)
+        assert r["ratio_vs_sequential"] == pytest.approx(r["fields_per_s"] / seq["fields_per_s"], rel=1e-9)
+    ks = ks_by_mode["blocks"]
+    assert ks == sorted(set(ks)) and len(ks) >= 2
+    assert all(set(v) <= set(ks) for v in ks_by_mode.values())
+
+
 def test_scaling(report):
     sc = report["scaling"]
     assert [r["pixels"] for r in sc["pixels"]] == [256, 1024] and [r["width"] for r in sc["width"]] == [16, 32]

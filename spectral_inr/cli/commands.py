@@ -21,7 +21,8 @@ def _per_sample_bytes(fitter, members, coords) -> int:
 
 
 def _check_memory(fitter, members, coords, batch_size) -> None:
-    """Refuse a full batch that cannot fit in memory (one line naming --batch-size); warn when it is large."""
+    """Refuse a full batch that cannot fit in memory (one line naming --batch-size and where the limit
+    came from: the device, e.g. ``cuda:0``, the cgroup or the host); warn when it is large."""
     from spectral_inr.train import memory
 
     if batch_size is not None and batch_size < coords.shape[0]:
@@ -34,10 +35,12 @@ def _check_memory(fitter, members, coords, batch_size) -> None:
     if need > memory.PEAK_FRACTION * avail:
         b = memory.largest_batch(per_sample, memory.WARN_FRACTION * avail, coords.shape[0])
         raise MemoryError(f"a full batch of {coords.shape[0]:,} samples × {len(members)} member(s) needs ~{need / 2**30:.1f} "
-                          f"GiB, {avail / 2**30:.1f} GiB are available: pass --batch-size (e.g. --batch-size {b})")
+                          f"GiB, {avail / 2**30:.1f} GiB are available {memory.available().describe()}: "
+                          f"pass --batch-size (e.g. --batch-size {b})")
     if need > memory.WARN_FRACTION * avail:
         warnings.warn(f"a full batch of {coords.shape[0]:,} samples needs ~{need / 2**30:.1f} GiB of the "
-                      f"{avail / 2**30:.1f} GiB available; --batch-size makes it smaller", UserWarning)
+                      f"{avail / 2**30:.1f} GiB available {memory.available().describe()}; --batch-size makes it "
+                      "smaller", UserWarning)
 
 
 def _auto_batch_size(fitter, members, coords):
