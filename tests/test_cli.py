@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -20,7 +21,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from relcli import assert_one_line_error, run_cli, start_cli, step_dirs  # noqa: E402
+from relcli import (assert_one_line_error, canonical, metrics_without_seconds, run_cli, start_cli,  # noqa: E402
+                    step_dirs)
 
 from spectral_inr import cli, metrics, models, optim, recipes  # noqa: E402
 from spectral_inr.signals import load_signal  # noqa: E402
@@ -85,9 +87,9 @@ def test_ctrl_c_keeps_checkpoints_and_resume_needs_only_out(work, tmp_path):
     # resuming with the README's short form takes every flag from the checkpoint ...
     meta = cli.rundir.stored_config(out)
     assert meta["steps"] == 100000 and meta["width"] == 64
-    # ... and a typed flag that disagrees is named
-    proc = run_cli(["fit", "--resume", "--out", out, "--steps", "50"], cache_dir=work / "jax_cache")
-    line = assert_one_line_error(proc, "different run", "--steps 50 here, 100000 there")
+    # ... and a typed flag that disagrees is named (--steps is the run's length: a larger one extends it)
+    proc = run_cli(["fit", "--resume", "--out", out, "--width", "32"], cache_dir=work / "jax_cache")
+    line = assert_one_line_error(proc, "different run", "--width 32 here, 64 there")
     assert step_dirs(out / "checkpoints") == kept, line
 
 
@@ -509,6 +511,72 @@ def test_resume_with_other_flags_names_them_in_the_checkpoints_format(work, tmp_
     assert _main(["fit", work / "img.png", "--steps", "10", *TINY, "--out", out], capsys)[0] == 0
     status, _, err = _main(["fit", "--resume", "--out", out, "--steps", "30", "--width", "16", "--lr", "0.001"],
                            capsys)
+    # --steps 30 would extend the run: not a difference
     assert status == 1 and err == (f"spectral-inr: error: checkpoint in {out / 'checkpoints'} belongs to a different "
-                                   "run (--lr 0.001 here, (unset) there; --steps 30 here, 10 there); not resuming "
+                                   "run (--lr 0.001 here, (unset) there); not resuming "
                                    "(drop those flags to continue it as it was, or use another --out)\n")
+
+
+# --- resume: a longer run, another working directory ----------------------------------------------------
+def test_resume_with_more_steps_extends_a_finished_run(work, tmp_path, capsys):
+    """``--resume --steps 40`` on a finished 20-step run continues it; the learning rate is constant,
+    so it ends bitwise as a run started with ``--steps 40``.  Fewer steps than done: one line."""
+    out, longer = tmp_path / "short", tmp_path / "long"
+    assert _main(["fit", work / "img.png", "--steps", "20", *TINY, "--out", out], capsys)[0] == 0
+    status, _, err = _main(["fit", "--resume", "--out", out, "--steps", "40"], capsys)
+    assert status == 0, err
+    assert _main(["fit", work / "img.png", "--steps", "40", *TINY, "--out", longer], capsys)[0] == 0
+    assert canonical(metrics_without_seconds(out)) == canonical(metrics_without_seconds(longer))
+    assert (out / "reconstruction.png").read_bytes() == (longer / "reconstruction.png").read_bytes()
+    assert step_dirs(out / "checkpoints")[-1] == 40 and cli.rundir.stored_config(out)["steps"] == 40
+    status, _, err = _main(["fit", "--resume", "--out", out, "--steps", "30"], capsys)
+    assert status == 1 and err == ("spectral-inr: error: --steps 30 is below the 40 steps this run has done: "
+                                   "resume with --steps 40 or more, or without --steps\n")
+    status, _, err = _main(["fit", "--resume", "--out", out], capsys)    # the extended run, as it is
+    assert status == 0 and json.loads((out / "metrics.json").read_text())["steps"] == 40, err
+
+
+def _started_in(work, tmp_path, capsys, monkeypatch) -> tuple[Path, Path]:
+    """A 10-step fit started in ``start/`` on ``img.png`` there (a relative path), into ``run/``."""
+    start, elsewhere = tmp_path / "start", tmp_path / "elsewhere"
+    start.mkdir()
+    elsewhere.mkdir()
+    shutil.copy(work / "img.png", start / "img.png")
+    monkeypatch.chdir(start)
+    assert _main(["fit", "img.png", "--steps", "10", *TINY, "--out", "../run"], capsys)[0] == 0
+    return start, elsewhere
+
+
+def test_resume_from_another_directory(work, tmp_path, capsys, monkeypatch):
+    """The signal is stored as an absolute path: ``--resume`` works from any working directory, and a
+    typed relative path to the same file agrees with it."""
+    start, elsewhere = _started_in(work, tmp_path, capsys, monkeypatch)
+    stored = cli.rundir.stored_config(tmp_path / "run")["signal"]
+    assert os.path.isabs(stored) and Path(stored).samefile(start / "img.png")
+    monkeypatch.chdir(elsewhere)
+    (tmp_path / "run" / "metrics.json").unlink()
+    status, _, err = _main(["fit", "--resume", "--out", "../run"], capsys)   # finished: evaluated and written again
+    assert status == 0, err
+    assert json.loads((tmp_path / "run" / "metrics.json").read_text())["steps"] == 10
+    status, _, err = _main(["fit", "../start/img.png", "--resume", "--out", "../run"], capsys)
+    assert status == 0, err
+
+
+def test_resume_of_an_old_checkpoint_with_a_relative_signal(work, tmp_path, capsys, monkeypatch):
+    """Checkpoints of earlier versions hold the signal as typed (here ``img.png``): they resume from
+    the directory the run was started in; elsewhere the error is one line naming the path."""
+    start, elsewhere = _started_in(work, tmp_path, capsys, monkeypatch)
+    for record in (tmp_path / "run" / "checkpoints").glob("*/meta/metadata"):   # what an earlier version wrote
+        meta = json.loads(record.read_text())
+        meta["config"]["signal"] = "img.png"
+        record.write_text(json.dumps(meta))
+    monkeypatch.chdir(elsewhere)
+    status, _, err = _main(["fit", "--resume", "--out", "../run"], capsys)
+    assert status == 1 and err == ("spectral-inr: error: --resume: the run in ../run names its signal by the relative "
+                                   f"path img.png, which does not exist from {os.getcwd()}: resume from the "
+                                   "directory the run was started in\n")
+    monkeypatch.chdir(start)
+    status, _, err = _main(["fit", "--resume", "--out", "../run"], capsys)
+    assert status == 0, err
+    status, _, err = _main(["fit", str(start / "img.png"), "--resume", "--out", "../run"], capsys)
+    assert status == 0, err   # the typed absolute path names the file the relative one does

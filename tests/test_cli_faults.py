@@ -11,7 +11,7 @@
   holds checkpoints, fail with one line and leave the directory as it was;
 * determinism: the same command twice gives byte-identical ``metrics.json``
   (minus ``seconds``); ``--seeds 2`` gives different per-seed values;
-* read-only output location and a full disk (a 64 KiB tmpfs) give a clear
+* read-only output location and a full disk (a 32 KiB tmpfs) give a clear
   error and leave no output directory;
 * a sweep whose huge-lr members diverge reports them (member, step) and the
   others finish;
@@ -122,9 +122,11 @@ def jobs(work, mount_tmpfs):
         before = {p.relative_to(out): p.stat().st_mtime_ns for p in out.rglob("*")}
         return cli(work, [*fit_args(work, out, steps=steps), *extra]), out, before
 
-    futures["different-run"] = pool.submit(on_a_copy_of_the_reference, "different-run", STEPS + 10, "--resume")
+    futures["different-run"] = pool.submit(on_a_copy_of_the_reference, "different-run", STEPS, "--resume", "--lr",
+                                           "0.002")
     futures["used-directory"] = pool.submit(on_a_copy_of_the_reference, "used-directory", STEPS)
-    full = mount_tmpfs(work / "full", "size=64k")
+    # 32 KiB: less than one checkpoint of K = 2 tiny members (~48 KiB, 14 files of whole pages)
+    full = mount_tmpfs(work / "full", "size=32k")
     if full is not None:
         futures["disk-full"] = pool.submit(after_reference, fit_args(work, full / "out", steps=20))
     yield futures
@@ -210,15 +212,36 @@ def test_sigkill_then_resume_equals_uninterrupted(command, work, reference, tmp_
         assert (out / "sweep.md").read_text() == (ref / "sweep.md").read_text()
 
 
+def test_sweep_started_on_two_devices_resumes_on_one(work, tmp_path):
+    """The multi-core recipe (``XLA_FLAGS=--xla_force_host_platform_device_count=2``, docs/engine.md) on
+    a 3-member sweep pads the members to 4; the checkpoint stores 3, so a default (one-device) process
+    resumes it.  After the resume the steps run in the one-device program, which rounds differently
+    from the two-device one: the PSNRs agree with the uninterrupted two-device run to 1e-4 dB, not
+    bitwise (tests/test_train_resume.py::test_resume_on_another_device_count measures it)."""
+    out = tmp_path / "out"
+    args = ["sweep", work / "img.png", *MODEL_ARGS, "--steps", "20", "--lr", "1e-3,3e-4,1e-4", "--out", out]
+    proc = cli(work, args, env={"XLA_FLAGS": "--xla_force_host_platform_device_count=2"})
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    two_devices = json.loads((out / "metrics.json").read_text())
+    assert step_dirs(out / "checkpoints") == [10, 20]
+    shutil.rmtree(out / "checkpoints" / "20")          # as if killed before the last checkpoint
+    (out / "metrics.json").unlink()
+    proc = cli(work, ["sweep", "--resume", "--out", out])
+    assert proc.returncode == 0 and "Traceback" not in proc.stderr, proc.stderr[-3000:]
+    resumed = json.loads((out / "metrics.json").read_text())
+    assert step_dirs(out / "checkpoints")[-1] == 20 and len(resumed["members"]) == 3
+    np.testing.assert_allclose(resumed["psnr"]["per_seed"], two_devices["psnr"]["per_seed"], rtol=0, atol=1e-4)
+
+
 def _unchanged(out: Path, before: dict) -> bool:
     return {p.relative_to(out): p.stat().st_mtime_ns for p in out.rglob("*")} == before
 
 
 def test_resume_of_a_different_run_fails_and_keeps_the_directory(jobs):
-    """``--resume`` with other settings (here ``--steps``) refuses the checkpoint with one
+    """``--resume`` with other settings (here ``--lr``) refuses the checkpoint with one
     line and must not delete or change a directory it did not create."""
     proc, out, before = job(jobs, "different-run")
-    assert_one_line_error(proc, "different run", str(out / "checkpoints"))
+    assert_one_line_error(proc, "different run", str(out / "checkpoints"), "--lr 0.002 here, (unset) there")
     assert _unchanged(out, before)
 
 
@@ -272,7 +295,7 @@ def test_read_only_filesystem(work, jobs):
 
 
 def test_disk_full_fails_cleanly(work, jobs):
-    """Output on a 64 KiB tmpfs: the first checkpoint cannot be written."""
+    """Output on a 32 KiB tmpfs: the first checkpoint cannot be written."""
     proc, out = job(jobs, "disk-full"), work / "full" / "out"
     assert proc.returncode == 1
     last = stderr_lines(proc.stderr)[-1]

@@ -196,7 +196,10 @@ def _common(p: argparse.ArgumentParser, sweep: bool, d):
                    help=f"output directory (default: {'runs/sweep-<model>' if sweep else 'runs/<signal>-<model>'}, "
                         "or the next free …-2, -3, …)")
     p.add_argument("--resume", action="store_true", default=d(False),
-                   help="continue the run in --out from its last checkpoint (its flags come from the checkpoint)")
+                   help="continue the run in --out from its last checkpoint (its flags come from the checkpoint; "
+                        "from any directory). A larger --steps extends a run, finished or not: the optimizer goes "
+                        "on where it stopped and the learning rate is constant (no schedule), so it ends as a run "
+                        "started with that --steps; fewer steps than already done is an error")
     p.add_argument("--overwrite", action="store_true", default=d(False),
                    help="replace the run already in --out instead of refusing")
     p.add_argument("--log", type=_loggers, default=d(()),

@@ -6,12 +6,17 @@
 * ``--resume --out DIR``: the run's flags come from its checkpoint's record
   (:func:`spectral_inr.train.stored_meta`); flags typed again must agree, and the ones that
   don't are named in the checkpoint's one format (:func:`spectral_inr.train.checkpoint.differences`).
+  ``--steps`` is the run's length, not its identity: a larger one extends the run, one below the
+  steps already done is an error.  The signal is stored as an absolute path, so a run resumes from
+  any directory (a checkpoint of an earlier version holds the path as typed: relative paths
+  resolve from the current directory, and one that does not exist there is an error naming it).
 * A failure or an interrupt removes the directory only if this run created it *and* it holds no
   complete checkpoint: finished work is never deleted.
 """
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import time
 from pathlib import Path
@@ -58,6 +63,8 @@ def prepare(args, given: set, default: Path) -> tuple[Path, bool, bool]:
         if args.resume:
             raise UsageError("--resume needs --out DIR (the run to continue)")
         args.out = default_out(default)
+    if getattr(args, "signal", None) is not None:
+        args.signal = os.path.abspath(args.signal)   # stored in the checkpoint: resumable from any directory
     out = args.out
     if out.exists() and not out.is_dir():
         raise UsageError(f"--out {out} exists and is not a directory")
@@ -90,21 +97,39 @@ def stored_config(out: Path) -> dict:
 
 
 def adopt_stored_config(args, given: set, out: Path) -> None:
-    """Copy the checkpoint's flags into ``args``; a typed flag that differs is an error naming it."""
-    from spectral_inr.train.checkpoint import differences, different_run
+    """Copy the checkpoint's flags into ``args``; a typed flag that differs is an error naming it.
+    A typed ``--steps`` is kept (it extends the run) unless it is below the steps already done."""
+    from spectral_inr.train.checkpoint import LENGTH_KEYS, differences, different_run
 
     stored = stored_config(out)
     if stored.get("command", args.command) != args.command:
         raise UsageError(f"{out} holds a {stored['command']} run: resume it with "
                          f"spectral-inr {stored['command']} --resume --out {out}")
-    typed = {k: v for k, v in config_of(args).items() if k in given and k in stored}
+    done = checkpoint_steps(out)[-1]
+    if "steps" in given and args.steps < done:
+        raise UsageError(f"--steps {args.steps} is below the {done} steps this run has done: resume with "
+                         f"--steps {done} or more, or without --steps")
+    stored = _stored_signal(stored, out)
+    typed = {k: v for k, v in config_of(args).items() if k in given and k in stored and k not in LENGTH_KEYS}
+    if "signal" in typed and stored["signal"] is not None and os.path.abspath(stored["signal"]) == typed["signal"]:
+        typed["signal"] = stored["signal"]   # an earlier version's relative path to the same file
     differ = differences(typed, {k: stored[k] for k in typed}, name=lambda k: "--" + k.replace("_", "-"))
     if differ:
         raise different_run(out / "checkpoints", differ,
                             " (drop those flags to continue it as it was, or use another --out)")
     for k, v in stored.items():
-        if k in vars(args) and k not in NOT_CONFIG:
+        if k in vars(args) and k not in NOT_CONFIG and not (k in LENGTH_KEYS and k in given):
             setattr(args, k, _restore(k, v))
+
+
+def _stored_signal(stored: dict, out: Path) -> dict:
+    """``stored`` as it is, or a one-line error when its signal is a relative path (checkpoints of
+    earlier versions hold the path as typed) that does not exist from the current directory."""
+    signal = stored.get("signal")
+    if isinstance(signal, str) and not os.path.isabs(signal) and not os.path.exists(signal):
+        raise UsageError(f"--resume: the run in {out} names its signal by the relative path {signal}, which does "
+                         f"not exist from {os.getcwd()}: resume from the directory the run was started in")
+    return stored
 
 
 def _restore(key: str, value):

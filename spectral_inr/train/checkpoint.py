@@ -10,7 +10,19 @@ sweep; the manager keeps the ``keep`` most recent checkpoints for resuming.
 "Is this the same run?" is answered here only: :meth:`SweepCheckpointer.resume`
 compares the stored record with this run's and raises one :class:`CheckpointError`
 listing what differs (:func:`differences`, the one format also used by the CLI);
-:func:`stored_meta` reads a record without opening a manager.
+:func:`stored_meta` reads a record without opening a manager.  The step count
+(the record's ``steps``, and a ``steps`` entry of its ``config``) is the run's
+length, not its identity (:func:`identity`): a run resumes with more steps
+(extended), never with fewer than its checkpoint has done.
+
+The arrays are stored as host (numpy) arrays with exactly the sweep's members
+along axis 0 and the steps done along the history's axis 1 — no padding, no
+device layout — so a checkpoint resumes on any device count, member block or
+backend: :meth:`SweepCheckpointer.resume` returns host arrays and the sweep
+pads and places them (checkpoints of earlier versions, stored padded, are cut
+to the members).  Stored shapes are compared with the run's before any read
+starts, so a refused resume raises before orbax starts a read that would fail
+in its background threads.
 """
 from __future__ import annotations
 
@@ -21,6 +33,7 @@ from pathlib import Path
 from typing import Any, Callable, Mapping, Optional
 
 import jax
+import numpy as np
 import orbax.checkpoint as ocp
 
 
@@ -68,6 +81,19 @@ def differences(here: Mapping, stored: Mapping, name: Callable[[str], str] = str
     return out
 
 
+#: the record's entries that measure a run's length rather than identify it (also inside ``config``)
+LENGTH_KEYS = ("steps",)
+
+
+def identity(meta: Mapping) -> dict:
+    """``meta`` without its length (:data:`LENGTH_KEYS`, at the top and in ``config``): what two
+    records of the same run share however many steps each asked for."""
+    out = {k: v for k, v in meta.items() if k not in LENGTH_KEYS}
+    if isinstance(out.get("config"), Mapping):
+        out["config"] = {k: v for k, v in out["config"].items() if k not in LENGTH_KEYS}
+    return out
+
+
 def different_run(directory, differing: list[str], advice: str = "") -> CheckpointError:
     """The one error for a checkpoint written by another run: ``differing`` from :func:`differences`."""
     return CheckpointError(f"checkpoint in {directory} belongs to a different run ({'; '.join(differing)}); "
@@ -109,7 +135,8 @@ class SweepCheckpointer:
                 if step_dir.is_dir() and step_dir.name.isdigit() and not (step_dir / COMMIT_MARKER).exists():
                     shutil.rmtree(step_dir, ignore_errors=True)
         options = ocp.CheckpointManagerOptions(max_to_keep=keep, create=True)
-        self.manager = ocp.CheckpointManager(self.directory, options=options)
+        handlers = {"state": ocp.StandardCheckpointHandler(), "meta": ocp.JsonCheckpointHandler()}
+        self.manager = ocp.CheckpointManager(self.directory, options=options, item_handlers=handlers)
 
     def latest_step(self) -> Optional[int]:
         return self.manager.latest_step()
@@ -127,29 +154,107 @@ class SweepCheckpointer:
             reason = "No space left on device" if "No space left" in str(e) else _first_line(e)
             raise CheckpointError(f"cannot write checkpoint to {self.directory}: {reason}") from None
 
-    def restore(self, step: int, template: Any) -> Any:
-        """The state saved at ``step``, shaped like ``template``."""
-        try:
-            restored = self.manager.restore(step, args=ocp.args.Composite(state=ocp.args.StandardRestore(template)))
-        except (ValueError, KeyError, TypeError, OSError) as e:
-            raise CheckpointError(f"checkpoint {step} in {self.directory} does not match this run's model/state: "
-                                  f"{_first_line(e)}") from None
-        return restored["state"]
+    def restore(self, step: int, template: Any, members: Optional[int] = None) -> Any:
+        """The tree saved at ``step`` as host (numpy) arrays, with ``template``'s structure.
 
-    def resume(self, meta: dict, template: Any) -> tuple[int, Any]:
-        """``(step, tree)`` of the latest checkpoint, shaped like ``template``, if it
-        was written by the run ``meta`` describes; else one :func:`different_run` error."""
+        Every stored array must have the template leaf's dtype and shape, except that with
+        ``members`` axis 0 is the member axis: template and stored arrays may have more rows
+        (padding) and the result has ``members``; and the arrays under ``history`` have a step axis
+        1: the result has ``step`` columns.  Anything else raises one :class:`CheckpointError`
+        before a read starts."""
+        try:
+            stored = _flat(self.manager.item_metadata(step)["state"])
+        except (ValueError, KeyError, TypeError, OSError) as e:
+            raise CheckpointError(f"checkpoint {step} in {self.directory} is unreadable: {_first_line(e)}") from None
+        paths, treedef = _flat_with_def(template)
+        problems = [f"{p} only here" for p in paths if p not in stored]
+        problems += [f"{p} only there" for p in stored if p not in paths]
+        steps = {p: step if members is not None and p.startswith("history.") else None for p in paths}
+        for p, leaf in paths.items():
+            if p in stored and not _fits(stored[p], leaf, members, steps[p]):
+                problems.append(f"{p} {_shape(leaf)} here, {_shape(stored[p])} there")
+        if problems:
+            more = f" (and {len(problems) - 3} more)" if len(problems) > 3 else ""
+            raise CheckpointError(f"checkpoint {step} in {self.directory} does not match this run's model/state: "
+                                  f"{'; '.join(problems[:3])}{more}")
+        like = jax.tree_util.tree_unflatten(treedef, [np.empty(stored[p].shape, stored[p].dtype) for p in paths])
+        try:
+            restored = self.manager.restore(step, args=ocp.args.Composite(state=ocp.args.StandardRestore(like)))
+        except (ValueError, KeyError, TypeError, OSError) as e:
+            raise CheckpointError(f"checkpoint {step} in {self.directory} is unreadable: {_first_line(e)}") from None
+        restored, _ = _flat_with_def(restored["state"])
+        cut = [_cut(restored[p], members, steps[p]) for p in paths]
+        return jax.tree_util.tree_unflatten(treedef, cut)
+
+    def resume(self, meta: dict, template: Any, members: Optional[int] = None) -> tuple[int, Any]:
+        """``(step, tree)`` of the latest checkpoint (host arrays, see :meth:`restore`) if it was
+        written by the run ``meta`` describes (:func:`identity`), else one :func:`different_run`
+        error; a ``meta["steps"]`` below the checkpoint's step is one error too."""
         step = self.latest_step()
         if step is None:
             raise CheckpointError(f"no checkpoint in {self.given} to resume from")
         here = json.loads(json.dumps(meta))
         stored = stored_meta(self.directory, step)
-        if here != stored:
-            raise different_run(self.given, differences(here, stored))
-        return step, self.restore(step, template)
+        if identity(here) != identity(stored):
+            raise different_run(self.given, differences(identity(here), identity(stored)))
+        steps = here.get("steps")
+        if isinstance(steps, int) and steps < step:
+            raise CheckpointError(f"checkpoint in {self.given} is at step {step}, past this run's {steps} steps: "
+                                  f"resume with steps={step} (the run as it is) or more (to extend it)")
+        return step, self.restore(step, template, members)
 
     def close(self) -> None:
-        self.manager.close()
+        """Wait for orbax's background work and close the manager; a write that fails only now
+        (e.g. the commit of a save that hit a full disk) is a :class:`CheckpointError`."""
+        try:
+            self.manager.close()
+        except OSError as e:
+            raise CheckpointError(f"cannot write checkpoint to {self.directory}: {e.strerror or e}") from None
+
+
+def _key(entry) -> str:
+    for attr in ("name", "key", "idx"):   # GetAttrKey (named tuples), DictKey, SequenceKey/FlattenedIndexKey
+        if hasattr(entry, attr):
+            return str(getattr(entry, attr))
+    return str(entry)
+
+
+def _flat_with_def(tree) -> tuple[dict, Any]:
+    """``({"state.params.layers_0.kernel": leaf, …}, treedef)``: the same names for a named tuple's
+    fields and for the dict orbax stores it as."""
+    leaves, treedef = jax.tree_util.tree_flatten_with_path(tree, is_leaf=_is_array)
+    return {".".join(_key(e) for e in path): leaf for path, leaf in leaves}, treedef
+
+
+def _flat(tree) -> dict:
+    return _flat_with_def(tree)[0]
+
+
+def _is_array(x) -> bool:
+    return hasattr(x, "shape") and hasattr(x, "dtype") and not isinstance(x, Mapping)
+
+
+def _fits(stored, leaf, members: Optional[int], steps: Optional[int]) -> bool:
+    """A stored array (orbax metadata) holds what ``leaf`` needs: same dtype and rank, at least
+    ``members`` rows (axis 0 is then the member axis) and ``steps`` columns (axis 1 of the
+    history), the same size along every other axis."""
+    a, b = tuple(stored.shape), tuple(np.shape(leaf))
+    if np.dtype(stored.dtype) != np.dtype(leaf.dtype) or len(a) != len(b):
+        return False
+    free = 0 if members is None or not a else 1 if steps is None or len(a) < 2 else 2
+    low = (members, steps)[:free]
+    return all(x >= n for x, n in zip(a, low)) and a[free:] == b[free:]
+
+
+def _cut(array, members: Optional[int], steps: Optional[int]):
+    array = np.asarray(array)
+    if members is not None and array.ndim:
+        array = array[:members] if steps is None or array.ndim < 2 else array[:members, :steps]
+    return array
+
+
+def _shape(x) -> str:
+    return f"{np.dtype(x.dtype).name}{list(np.shape(x))}"
 
 
 def _first_line(e: BaseException) -> str:

@@ -50,6 +50,18 @@ def shard_members(tree, mesh: Optional[Mesh]):
     return jax.tree_util.tree_map(lambda x: _place(x, sharding), tree)
 
 
+def place_like(host_tree, like):
+    """Host arrays with the members unpadded → arrays shaped and placed like ``like`` (the same
+    pytree with the padded member axis, on its devices): each leaf's member axis is padded by
+    repeating the last member (:func:`pad_members`) and put on ``like``'s leaf's sharding."""
+
+    def place(x, ref):
+        x = np.asarray(pad_members(x, ref.shape[0]) if np.ndim(x) else x)
+        return jax.make_array_from_callback(x.shape, ref.sharding, lambda idx: x[idx])
+
+    return jax.tree_util.tree_map(place, host_tree, like)
+
+
 def replicate(tree, mesh: Optional[Mesh]):
     if mesh is None:
         return jax.tree_util.tree_map(jax.numpy.asarray, tree)

@@ -167,15 +167,41 @@ def _place(fitter: Fitter, inputs, targets, members: list, mesh, member_targets:
                    targets)
 
 
-def _start_or_resume(ckpt: Optional[SweepCheckpointer], resume: bool, meta: dict, state, history):
-    """``(done, state, history)``: fresh, or restored from the checkpoint of this same run."""
+def _start_or_resume(ckpt: Optional[SweepCheckpointer], resume: bool, meta: dict, placed: _Placed, state,
+                     history):
+    """``(done, state, history)``: fresh, or restored from the checkpoint of this same run — its
+    unpadded members padded and placed like the fresh ``state`` (any device count or block)."""
     if ckpt is None or ckpt.latest_step() is None:
         return 0, state, history
     if not resume:
         raise CheckpointError(f"{ckpt.given} already holds checkpoints (step {ckpt.latest_step()}); "
                               "resume from them or use an empty directory")
-    step, restored = ckpt.resume(meta, {"state": state, "history": history})
-    return int(step), restored["state"], {k: np.asarray(v) for k, v in restored["history"].items()}
+    step, restored = ckpt.resume(meta, {"state": state, "history": history}, members=placed.k)
+    for name, h in restored["history"].items():
+        history[name][:placed.k, :step] = h
+    return int(step), sharding.place_like(restored["state"], state), history
+
+
+def _stored(state, history: dict, k: int, done: int) -> dict:
+    """What a checkpoint holds: host arrays of the ``k`` members (no padding, no device layout)
+    and the ``done`` steps of their history."""
+    host = jax.tree_util.tree_map(lambda x: np.asarray(x)[:k], sharding.to_host(state))
+    return {"state": host, "history": {name: h[:k, :done] for name, h in history.items()}}
+
+
+def _closing(ckpt: SweepCheckpointer):
+    """An exit callback closing ``ckpt``: after an error (a refused resume, a failed save) a failure
+    to close (orbax finishing the failed write) must not replace the error being raised."""
+
+    def close(exc_type, exc, tb) -> bool:
+        try:
+            ckpt.close()
+        except (OSError, ValueError, RuntimeError, CheckpointError):
+            if exc_type is None:
+                raise
+        return False
+
+    return close
 
 
 def _train(run, placed: _Placed, state, history: dict, done: int, steps: int, chunk: int, every: int,
@@ -191,7 +217,7 @@ def _train(run, placed: _Placed, state, history: dict, done: int, steps: int, ch
         done += n
         progress.chunk(done, loss[:placed.k])
         if ckpt is not None and (done % every == 0 or done == steps):
-            ckpt.save(done, {"state": state, "history": history}, meta)
+            ckpt.save(done, _stored(state, history, placed.k, done), meta)
     return state, history
 
 
@@ -212,7 +238,14 @@ def sweep(fitter: Fitter, inputs, targets, members: Sequence[Mapping[str, Any]],
       checkpoint_dir, checkpoint_every: save every ``checkpoint_every`` steps
         (a multiple of ``chunk``; default: every chunk) with orbax.
       resume: continue from the last complete checkpoint in ``checkpoint_dir``
-        (:meth:`SweepCheckpointer.resume`: it must be this same run).
+        (:meth:`SweepCheckpointer.resume`: it must be this same run, on any
+        device count or ``member_block``).  ``steps`` is the run's length, not
+        its identity: more steps than stored extend the run (the optimizer
+        state goes on; a schedule built with the old total behaves past it as
+        it defines, see docs/engine.md), fewer than the checkpoint has done
+        raise :class:`CheckpointError`.
+      config: a JSON record of what else defines the run (stored, compared on
+        resume; a ``steps`` entry is ignored there, like ``steps``).
       mesh: ``"auto"`` shards the member axis over all devices when there are
         several; ``None`` disables sharding; or a ``jax.sharding.Mesh`` with an
         axis named ``"sweep"``.
@@ -250,8 +283,8 @@ def sweep(fitter: Fitter, inputs, targets, members: Sequence[Mapping[str, Any]],
                 "member_targets": member_targets, "param_shapes": shapes}
         ckpt = SweepCheckpointer(checkpoint_dir) if checkpoint_dir is not None else None
         if ckpt is not None:
-            cleanup.callback(ckpt.close)
-        done, state, history = _start_or_resume(ckpt, resume, meta, state, history)
+            cleanup.push(_closing(ckpt))
+        done, state, history = _start_or_resume(ckpt, resume, meta, placed, state, history)
         start = time.perf_counter()
         progress.start(steps, done, members, config)
         cleanup.callback(progress.stop)

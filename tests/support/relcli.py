@@ -33,10 +33,10 @@ def cli_env(cache_dir=None, **extra) -> dict:
 
 
 def run_cli(args: Sequence[str], *, cache_dir=None, timeout: float = 300, preexec_fn=None,
-            cwd=None) -> subprocess.CompletedProcess:
-    """``spectral-inr ARGS`` to completion; stdout/stderr captured as text."""
-    return subprocess.run([*CLI, *map(str, args)], env=cli_env(cache_dir), capture_output=True, text=True,
-                          timeout=timeout, preexec_fn=preexec_fn, cwd=cwd)
+            cwd=None, env: Optional[dict] = None) -> subprocess.CompletedProcess:
+    """``spectral-inr ARGS`` to completion; stdout/stderr captured as text (``env``: more variables)."""
+    return subprocess.run([*CLI, *map(str, args)], env=cli_env(cache_dir, **(env or {})), capture_output=True,
+                          text=True, timeout=timeout, preexec_fn=preexec_fn, cwd=cwd)
 
 
 def start_cli(args: Sequence[str], log_dir: Path, *, cache_dir=None, preexec_fn=None) -> subprocess.Popen:
