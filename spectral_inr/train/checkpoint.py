@@ -23,6 +23,8 @@ from typing import Any, Callable, Mapping, Optional
 import jax
 import orbax.checkpoint as ocp
 
+from spectral_inr import ops
+
 
 class CheckpointError(RuntimeError):
     """A checkpoint cannot be written or does not match the run."""
@@ -115,6 +117,7 @@ class SweepCheckpointer:
         return self.manager.latest_step()
 
     def save(self, step: int, tree: Any, meta: dict) -> None:
+        meta = {**meta, "sine": ops.resolved_sine_impl()}   # which sine ran: recorded, not compared on resume
         try:
             self.manager.save(step, args=ocp.args.Composite(state=ocp.args.StandardSave(tree),
                                                             meta=ocp.args.JsonSave(meta)))
@@ -143,7 +146,7 @@ class SweepCheckpointer:
         if step is None:
             raise CheckpointError(f"no checkpoint in {self.given} to resume from")
         here = json.loads(json.dumps(meta))
-        stored = stored_meta(self.directory, step)
+        stored = {k: v for k, v in stored_meta(self.directory, step).items() if k != "sine"}
         if here != stored:
             raise different_run(self.given, differences(here, stored))
         return step, self.restore(step, template)
