@@ -37,8 +37,9 @@ is bitwise even, by construction.
    cosine (which XLA used to recompute inside the backward pass; it cannot see through the
    ``cond``).  Measured with ``python -m benchmarks.sine_step`` (SIREN 3x256 train step at
    128x128 against the pre-fallback sine, round-robin; 2-core AMD EPYC Zen 3 shared with
-   other jobs, load 3-7): +2.6 to +5 % median wall time, +4.3 to +4.9 % CPU time (4 vmapped
-   members: +2.9 % / +4.9 %); XLA's ``jnp.sin`` costs +43 to +55 %.  Alternatives tried
+   other jobs, load 6-7; two runs of 21/25 rounds): +2.6 / +3.9 % median wall time, +4.6 /
+   +5.3 % CPU time (4 vmapped members: +2.9 % / +4.9 %; an earlier run of the same check at
+   load 5: +7.5 % / +8 %); XLA's ``jnp.sin`` costs +43 to +55 %.  Alternatives tried
    (a max over ``|x|``, two reductions, ``any``, a custom reducer, an optimization barrier,
    the fast path inside the branches, a ``while_loop``, separate sine/cosine checks with a
    ``cond`` on the tangent) were no faster or slower.  Under ``jit`` with the array sharded
