@@ -7,44 +7,73 @@ XLA's CPU lowering of ``jnp.sin`` is slow (on the development machine ~147 ms fo
 not the matmuls, then dominates CPU run time.  :func:`fast_sin` / :func:`fast_cos`
 are a plain elementwise recipe that XLA fuses into one loop:
 
-1. **Range reduction.**  ``k = round(x * 2/pi)`` and ``r = x - k*pi/2`` with a
-   4-constant Cody–Waite split of pi/2 (``C1 + C2 + C3 + C4``).  ``C1``..``C3`` have
-   at most 8 significant bits, so for ``|k| <= 2**16`` (``|x| <~ 1.0e5``) every
-   product ``k*Ci`` (i <= 3) is exact in float32 and the first subtractions are
-   exact as well; the only roundings are in the last two steps, giving
-   ``|r_computed - r_exact| <~ 1 ulp(r)``.
+Every float32 input is handled; the sine is computed on ``|x|`` and the sign of ``x`` put
+back, so ``fast_sin(-x)`` is bitwise ``-fast_sin(x)`` (``-0.0`` included) and ``fast_cos``
+is bitwise even, by construction.
+
+1. **Range reduction** (``|x| <= 1e5``, ``FAST_SINE_ACCURATE_RANGE``).  ``k = round(|x| * 2/pi)``
+   and ``r = |x| - k*pi/2`` with a 4-constant Cody–Waite split of pi/2
+   (``C1 + C2 + C3 + C4``).  ``C1``..``C3`` have at most 8 significant bits and
+   ``k <= 63662 < 2**16``, so every product ``k*Ci`` (i <= 3) is exact in float32 and the
+   first subtractions are exact as well; the only roundings are in the last two steps,
+   giving ``|r_computed - r_exact| <~ 1 ulp(r)``.
 2. **Kernels** on ``|r| <= pi/4`` (fit on ``|r| <= 1.01*pi/4`` to absorb the
    rounding of ``x*2/pi``):
    ``sin r ~ r + r^3 (S1 + S2 r^2 + S3 r^4)`` (degree 7) and
    ``cos r ~ 1 - r^2/2 + r^4 (K1 + K2 r^2 + K3 r^4)`` (degree 8).
 3. **Quadrant** ``q = k mod 4`` picks the kernel and the sign
    (``sin x = [s, c, -s, -c][q]``, ``cos x = [c, -s, -c, s][q]``).
+4. **Large inputs** (``|x| > 1e5``, ``inf``, ``nan``).  Above ``2**16`` the products ``k*Ci``
+   stop being exact (before this fallback, eager calls were 3e-2 off at 1e6; jitted,
+   ``fast_sin(1e9)`` was 13.2 and ``fast_sin(1e30)`` nan but ``fast_sin(-1e30)`` inf).  Such
+   lanes are recomputed with XLA's ``jnp.sin``/``jnp.cos`` (a full Payne–Hanek reduction,
+   correct for every float32; clipped to [-1, 1], on ``|x|`` with the sign put back) --
+   but only when the array holds one: a ``lax.cond`` on one scalar for the whole array
+   (the fast path leaves ``x`` in the sine's slot of such lanes, so one max/min reduction
+   of the sine finds them; under ``jax.vmap`` a ``custom_vmap`` rule keeps the predicate
+   one scalar for all members, so a sweep does not turn the ``cond`` into a select that
+   computes both sines).  The common case therefore pays one read of the sine, a copy of
+   it (XLA copies the operand the ``cond``'s identity branch passes through) and a stored
+   cosine (which XLA used to recompute inside the backward pass; it cannot see through the
+   ``cond``).  Measured with ``python -m benchmarks.sine_step`` (SIREN 3x256 train step at
+   128x128 against the pre-fallback sine, round-robin; 2-core AMD EPYC Zen 3 shared with
+   other jobs, load 6-7; two runs of 21/25 rounds): +2.6 / +3.9 % median wall time, +4.6 /
+   +5.3 % CPU time (4 vmapped members: +2.9 % / +4.9 %; an earlier run of the same check at
+   load 5: +7.5 % / +8 %); XLA's ``jnp.sin`` costs +43 to +55 %.  Alternatives tried
+   (a max over ``|x|``, two reductions, ``any``, a custom reducer, an optimization barrier,
+   the fast path inside the branches, a ``while_loop``, separate sine/cosine checks with a
+   ``cond`` on the tangent) were no faster or slower.  Under ``jit`` with the array sharded
+   over several devices the reduction is an all-reduce.  ``inf``/``nan`` give ``nan``.
 
-Accuracy (measured against float64 ``np.sin``/``np.cos`` of the same float32
-inputs on this x86-64 CPU; the checks live in ``tests/test_fast_sine.py``):
+Accuracy against float64 ``np.sin``/``np.cos`` of the same float32 inputs, measured by
+``python -m benchmarks.sine_accuracy`` (2M inputs per range, uniform in bit pattern,
+both signs, plus the float32 nearest to multiples of pi/2 below 2**23 and 8 neighbours
+each; AMD EPYC, jax 0.10.2), max absolute error (max ulps of the result for normal
+results), jitted and eager alike except where two values are given (jit/eager):
 
-==========================================  ====================  ====================
-inputs                                      max |fast_sin - sin|  max |fast_cos - cos|
-==========================================  ====================  ====================
-2M-point grid on ``[-pi, pi]``               8.4e-8                9.5e-8
-2M-point grid on ``[-100, 100]``             1.0e-7                1.1e-7
-2M-point grid on ``[-6000, 6000]``           1.0e-7                1.1e-7
-2M-point grid on ``[-1e4, 1e4]``             9.9e-8                1.1e-7
-4M uniform random, ``|x| <= 1e5``            1.0e-7                1.1e-7
-every float32 in ``[65536, 1e5]`` (+/-)      1.0e-7                1.1e-7
-==========================================  ====================  ====================
+=================  ========================  ==========================  ================
+``|x|``            fast_sin                  fast_cos                    ``jnp.sin`` (XLA)
+=================  ========================  ==========================  ================
+[0, pi/4]          3.8e-8 / 4.1e-8 (0.6/0.7) 7.1e-8 (1.2)                3.3e-8 (0.6)
+(pi/4, 100]        1.0e-7 (2.2)              1.1e-7 (2.5)                3.3e-8 (0.6)
+(100, 1e4]         1.0e-7 (20 / 30)          1.1e-7 / 1.15e-7 (20 / 30)  3.3e-8 (0.6)
+(1e4, 1e5]         1.0e-7 (108 / 132)        1.1e-7 (938 / 1813)         3.3e-8 (0.6)
+(1e5, 2**24]       3.3e-8 (0.6)              3.3e-8 (0.6)                3.3e-8 (0.6)
+(2**24, 1e30]      3.3e-8 (0.6)              3.2e-8 (0.6)                3.3e-8 (0.6)
+(1e30, 3.4e38]     3.3e-8 (0.6)              3.3e-8 (0.6)                3.3e-8 (0.6)
+=================  ========================  ==========================  ================
 
-i.e. below one float32 ulp of 1.0 (1.19e-7) for ``|x| <= 1e5``
-(``FAST_SINE_MAX_ABS_ERR = 1.5e-7`` is the bound the tests enforce).  For
-comparison XLA's ``jnp.sin`` is at 3.3e-8 (~0.5 ulp) but ~5x slower on CPU.  The numbers hold both eagerly
-and under ``jit``; under ``jit`` XLA:CPU contracts ``x - k*C`` into FMAs, which
-changes some results by an ulp but not the bound.
-Beyond ``|x| ~ 1e5`` (``|k| > 2**16``) the products ``k*Ci`` stop being exact and
-the error grows: without FMA contraction (eager) it is ~3e-2 at ``|x| = 1e6``;
-jitted (FMA) it stays ~1e-7 up to ~1e6 and reaches ~3e-6 at 4e6 and ~1e-4 at 1e7.
-No accuracy is promised there (the float32 input spacing at 1e6 is already
-0.06, so the argument itself is that uncertain).  ``inf``/``nan`` give ``nan``.
-Signed zero is not preserved (``fast_sin(-0.0) == +0.0``).
+i.e. the absolute error is below one float32 ulp of 1.0 (1.19e-7) for every finite
+float32 (``FAST_SINE_MAX_ABS_ERR = 1.5e-7`` is the bound the tests enforce, whole range,
+eager and jitted); it is an *absolute* bound, so next to a multiple of pi/2, where the
+result is tiny, the error is many ulps of the result (the table's ulps).  XLA's
+``jnp.sin`` is at ~0.5 ulp but ~5x slower on CPU.  Under ``jit`` XLA:CPU contracts
+``x - k*C`` into FMAs, which changes some results by an ulp but not the bound.
+Subnormal inputs and results are flushed to zero by XLA on CPU (error < 1.2e-38).
+The tests: ``tests/test_fast_sine.py`` (grids, exhaustive slices, the fast range) and
+``tests/test_fast_sine_range.py`` (hypothesis over all float32, ``inf``/``nan``, eager and
+jitted; dense sweeps around multiples of pi/2 and at the fallback threshold; oddness,
+bound, derivatives).
 
 Derivatives
 -----------
@@ -74,15 +103,19 @@ Selector
 Choose with :func:`set_sine_impl`, the context manager :func:`sine_impl`, or the
 environment variable ``SPECTRAL_INR_SINE`` (read at import; call
 :func:`reload_sine_impl_from_env` to re-read it).  The choice is a Python global
-consulted **at trace time**; it is not part of JAX's cache key.  Consequences:
+consulted **at trace time**; it is not part of JAX's cache keys, and JAX caches traces
+per *Python function object*, even across separate ``jax.jit(f)`` wrappers.  So that no
+jitted function silently keeps a program traced with the old choice, every *change*
+of the setting (all three ways) calls ``jax.clear_caches()``: the next call of any
+jitted function re-traces and recompiles with the new choice (pass
+``clear_caches=False`` to opt out).  Explicitly compiled programs
+(``jax.jit(f).lower(...).compile()``) keep what they were lowered with.
 
-* a function that was already traced keeps the implementation it was traced with;
-* JAX caches traces per *Python function object* (and argument shapes/dtypes),
-  even across separate ``jax.jit(f)`` wrappers -- re-wrapping the same ``f`` in
-  ``jax.jit`` after switching is **not** enough.  Either trace a new function
-  object (e.g. a fresh closure / ``functools.partial``), or pass
-  ``clear_caches=True`` to :func:`set_sine_impl`/:func:`sine_impl`, which calls
-  ``jax.clear_caches()`` (everything is recompiled on next use).
+What ran is recorded: :func:`resolved_sine_impl` (``"fast"``/``"xla"``) is the ``sine``
+entry of :func:`spectral_inr.environment.environment` (in the CLI's ``metrics.json``
+and every experiment's results file) and of each sweep checkpoint's record (written
+by :class:`spectral_inr.train.SweepCheckpointer`; not compared on resume, so a run
+may be resumed on another backend).
 
 The global is process-wide and not thread-local.  ``"auto"`` looks at
 ``jax.default_backend()``, not at where a particular computation is placed.
@@ -92,39 +125,41 @@ from __future__ import annotations
 
 import contextlib
 import os
-from typing import Iterator
+from collections.abc import Iterator
 
 import jax
 import jax.numpy as jnp
 import numpy as np
 
 __all__ = [
-    "fast_sin",
-    "fast_cos",
-    "fast_sincos",
-    "sin",
-    "cos",
-    "set_sine_impl",
-    "get_sine_impl",
-    "resolved_sine_impl",
-    "sine_impl",
-    "reload_sine_impl_from_env",
-    "SINE_IMPLS",
     "ENV_VAR",
-    "FAST_SINE_MAX_ABS_ERR",
     "FAST_SINE_ACCURATE_RANGE",
+    "FAST_SINE_MAX_ABS_ERR",
+    "SINE_IMPLS",
+    "cos",
+    "fast_cos",
+    "fast_sin",
+    "fast_sincos",
+    "get_sine_impl",
+    "reload_sine_impl_from_env",
+    "resolved_sine_impl",
+    "set_sine_impl",
+    "sin",
+    "sine_impl",
 ]
 
 # ---------------------------------------------------------------------------
 # Constants
 # ---------------------------------------------------------------------------
 
-#: Max |error| of fast_sin/fast_cos (float32) for ``|x| <= FAST_SINE_ACCURATE_RANGE``
-#: (measured 1.1e-7; enforced by the tests).
+#: Max |error| of fast_sin/fast_cos (float32) for every float32 input (measured 1.2e-7 in the
+#: polynomial range, 3.3e-8 above it; enforced by the tests).
 FAST_SINE_MAX_ABS_ERR = 1.5e-7
-#: Range (|x|) in which the Cody–Waite reduction is (almost) exact.
+#: Range (|x|) of the fast path, where the Cody–Waite reduction is (almost) exact; larger
+#: inputs fall back to XLA's sine (see the module docstring).
 FAST_SINE_ACCURATE_RANGE = 1.0e5
 
+_FAST_LIMIT = np.float32(FAST_SINE_ACCURATE_RANGE)
 _TWO_OVER_PI = np.float32(0.63661975)  # float32(2/pi)
 
 # Cody–Waite split of pi/2, derived with exact rational arithmetic from a 60-digit
@@ -160,36 +195,84 @@ _K3 = np.float32(2.4431205e-05)
 # ---------------------------------------------------------------------------
 
 
-def _sincos_f32_impl(x: jax.Array) -> tuple[jax.Array, jax.Array]:
-    """(sin x, cos x) for float32 ``x``; no custom derivative (see ``_sincos_f32``)."""
+def _reduced_sincos(a: jax.Array) -> tuple[jax.Array, jax.Array, jax.Array]:
+    """``(sin a, cos a)`` up to the quadrant's sign for ``0 <= a <= FAST_SINE_ACCURATE_RANGE``
+    (garbage, possibly non-finite, above it), and the quadrant ``q = round(a*2/pi)`` as int32."""
     f32 = jnp.float32
-    k = jnp.round(x * _TWO_OVER_PI)  # round-half-even: symmetric, so sin stays odd
-    r = x - k * _PIO2_C1
+    k = jnp.round(a * _TWO_OVER_PI)  # k >= 0 and <= 63662 < 2**16 in the accurate range
+    r = a - k * _PIO2_C1
     r = r - k * _PIO2_C2
     r = r - k * _PIO2_C3
     r = r - k * _PIO2_C4
     z = r * r
-
     ps = r + (r * z) * (_S1 + z * (_S2 + z * _S3))
     pc = (f32(1.0) - f32(0.5) * z) + (z * z) * (_K1 + z * (_K2 + z * _K3))
+    # Above the range k may exceed int32 (the conversion saturates): those lanes are replaced.
+    return ps, pc, k.astype(jnp.int32)
 
-    # Quadrant.  The float->int conversion saturates in XLA for huge |x|, which only
-    # matters far outside the accurate range.
-    q = k.astype(jnp.int32)
+
+def _xor_sign(v: jax.Array, bits: jax.Array) -> jax.Array:
+    u = jax.lax.bitcast_convert_type(v, jnp.uint32) ^ bits.astype(jnp.uint32)
+    return jax.lax.bitcast_convert_type(u, jnp.float32)
+
+
+def _sign_bit(x: jax.Array) -> jax.Array:
+    return jax.lax.bitcast_convert_type(x, jnp.uint32) & jnp.uint32(0x80000000)
+
+
+def _fast_sincos(x: jax.Array) -> tuple[jax.Array, jax.Array, jax.Array]:
+    """The fast path, elementwise: ``(sin x, cos x, ok)``, right where ``ok`` (``|x| <=
+    FAST_SINE_ACCURATE_RANGE``), garbage (possibly non-finite) elsewhere."""
+    a = jnp.abs(x)
+    ps, pc, q = _reduced_sincos(a)
     swap = (q & 1) != 0
     s = jnp.where(swap, pc, ps)
     c = jnp.where(swap, ps, pc)
-    # sin x = [s, c, -s, -c][q], cos x = [c, -s, -c, s][q]:
-    # flip the sign bit of sin when bit 1 of q is set, of cos when bit 1 of (q+1) is set.
-    sign_s = jnp.left_shift(q & 2, 30).astype(jnp.uint32)
-    sign_c = jnp.left_shift((q + 1) & 2, 30).astype(jnp.uint32)
-    s = jax.lax.bitcast_convert_type(
-        jax.lax.bitcast_convert_type(s, jnp.uint32) ^ sign_s, f32
-    )
-    c = jax.lax.bitcast_convert_type(
-        jax.lax.bitcast_convert_type(c, jnp.uint32) ^ sign_c, f32
-    )
-    return s, c
+    # sin a = [s, c, -s, -c][q], cos a = [c, -s, -c, s][q]:
+    # flip the sign bit of sin when bit 1 of q is set, of cos when bit 1 of (q+1) is set;
+    # sin x = sign(x) * sin |x| (exactly odd, -0.0 included), cos x = cos |x| (exactly even).
+    s = _xor_sign(s, jnp.left_shift(q & 2, 30).astype(jnp.uint32) ^ _sign_bit(x))
+    c = _xor_sign(c, jnp.left_shift((q + 1) & 2, 30))
+    return s, c, a <= _FAST_LIMIT
+
+
+def _fix_large(s: jax.Array, c: jax.Array) -> tuple[jax.Array, jax.Array]:
+    """Replace the lanes the fast path left to us (``s`` holds ``x`` there: ``|x| >
+    FAST_SINE_ACCURATE_RANGE``, inf or nan) by XLA's ``sin``/``cos`` (a full Payne–Hanek
+    reduction, right for every float32), on ``|x|`` with the sign put back (exactly odd),
+    clipped to [-1, 1]."""
+    big = ~(jnp.abs(s) <= 2.0)
+    a = jnp.abs(s)
+    s_big = _xor_sign(jnp.clip(jnp.sin(a), -1.0, 1.0), _sign_bit(s))
+    return jnp.where(big, s_big, s), jnp.where(big, jnp.clip(jnp.cos(a), -1.0, 1.0), c)
+
+
+@jax.custom_batching.custom_vmap
+def _sincos_f32_impl(x: jax.Array) -> tuple[jax.Array, jax.Array]:
+    """(sin x, cos x) for float32 ``x``; no custom derivative (see ``_sincos_f32``).
+
+    The fast path on every lane, then -- only if some lane is outside its range --
+    :func:`_fix_large`: one ``lax.cond`` on one scalar, so the common case pays one
+    read of the sine (its max and min in one reduction), not a second sine."""
+    s, c, ok = _fast_sincos(x)
+    # Lanes the fast path gave up on carry x itself (|x| > 1e5, inf or nan) in the sine's slot
+    # to _fix_large; every other lane has |s| <= 1.  One variadic reduction reads the sine,
+    # which is in memory anyway (a max over |x| would first write |x| out).
+    s = jnp.where(ok, s, x)
+    hi, lo = jax.lax.reduce((s, s), (np.float32(-np.inf), np.float32(np.inf)),
+                            lambda a, b: (jnp.maximum(a[0], b[0]), jnp.minimum(a[1], b[1])),
+                            tuple(range(s.ndim)))
+    any_big = ~((hi <= 2.0) & (lo >= -2.0))   # nan compares false: a nan lane counts as big
+    return jax.lax.cond(any_big, _fix_large, lambda s_, c_: (s_, c_), s, c)
+
+
+@_sincos_f32_impl.def_vmap
+def _sincos_f32_impl_vmap(axis_size, in_batched, x):
+    # Elementwise, so a batched call is the same call on the whole array: one scalar predicate
+    # for all members (jax.vmap would otherwise turn the lax.cond into a select that always
+    # computes both branches, i.e. XLA's sine everywhere).
+    del axis_size, in_batched
+    return _sincos_f32_impl(x), (True, True)
 
 
 @jax.custom_jvp
@@ -202,7 +285,8 @@ def _sincos_f32_jvp(primals, tangents):
     (x,) = primals
     (t,) = tangents
     # Calls the custom_jvp function (not the impl) so that higher-order derivatives
-    # go through this rule again.  One range reduction serves value and tangent.
+    # go through this rule again.  One range reduction (and one range check) serves value
+    # and tangent: the derivative gets the same fallback as the value.
     s, c = _sincos_f32(x)
     return (s, c), (c * t, -s * t)
 
@@ -251,9 +335,10 @@ def fast_sin(x) -> jax.Array:
     """Elementwise sine; fast polynomial path for float32.
 
     float32: max abs error vs. the float64 sine of the float32 input is
-    1.0e-7 (measured) for ``|x| <= 1e5`` (bound enforced by the tests:
-    ``FAST_SINE_MAX_ABS_ERR = 1.5e-7``); no accuracy promised beyond 1e5.
-    Exactly odd: ``fast_sin(-x) == -fast_sin(x)``; ``|fast_sin(x)| <= 1``.
+    1.0e-7 (measured) for ``|x| <= 1e5`` and 3.3e-8 above (XLA's sine, only computed
+    when some ``|x| > 1e5``); the tests enforce ``FAST_SINE_MAX_ABS_ERR = 1.5e-7`` for
+    every float32.  ``inf``/``nan`` give ``nan``.  Exactly odd, bitwise:
+    ``fast_sin(-x) == -fast_sin(x)`` (``-0.0`` included); ``|fast_sin(x)| <= 1``.
     float64/complex: ``jnp.sin(x)`` exactly.  float16/bfloat16: computed in float32.
 
     Differentiable to any order via a ``custom_jvp`` (d/dx = :func:`fast_cos` of the
@@ -265,8 +350,9 @@ def fast_sin(x) -> jax.Array:
 def fast_cos(x) -> jax.Array:
     """Elementwise cosine; fast polynomial path for float32.
 
-    float32: max abs error 1.1e-7 (measured) for ``|x| <= 1e5`` (bound
-    ``FAST_SINE_MAX_ABS_ERR = 1.5e-7``; see module docstring).  Exactly even.
+    float32: max abs error 1.2e-7 (measured) for ``|x| <= 1e5``, 3.3e-8 above (bound
+    ``FAST_SINE_MAX_ABS_ERR = 1.5e-7`` for every float32; see module docstring).  Exactly
+    even, ``|fast_cos(x)| <= 1``; ``inf``/``nan`` give ``nan``.
     float64/complex: ``jnp.cos(x)`` exactly.  Differentiable to any order.
     """
     return _fast_or_exact(x, 1, jnp.cos)
@@ -291,22 +377,32 @@ def _validate(name, source: str) -> str:
     return name.strip().lower()
 
 
-def set_sine_impl(name: str, *, clear_caches: bool = False) -> None:
-    """Select the implementation used by :func:`sin`/:func:`cos`.
-
-    ``name`` is ``"auto"`` (fast on CPU backend, XLA elsewhere), ``"fast"`` or
-    ``"xla"`` (case-insensitive).  Read at trace time: functions already traced
-    (JAX caches per Python function object, across ``jax.jit`` wrappers) keep
-    their implementation; ``clear_caches=True`` calls ``jax.clear_caches()`` when
-    the setting changes so that they are re-traced.  Raises ``ValueError`` for
-    any other name.
-    """
+def _set(new: str, clear_caches: bool) -> None:
     global _impl
-    new = _validate(name, "set_sine_impl")
     changed = new != _impl
     _impl = new
     if clear_caches and changed:
+        # The choice is read at trace time and is not part of JAX's cache keys: a function
+        # traced before the change (jax.jit caches traces per Python function object, also
+        # across new jax.jit wrappers) would silently keep the old sine.  Dropping every
+        # trace and compiled program makes the next call re-trace with the new choice.
         jax.clear_caches()
+
+
+def set_sine_impl(name: str, *, clear_caches: bool = True) -> None:
+    """Select the implementation used by :func:`sin`/:func:`cos`.
+
+    ``name`` is ``"auto"`` (fast on CPU backend, XLA elsewhere), ``"fast"`` or
+    ``"xla"`` (case-insensitive).  The choice is read at trace time; when it changes,
+    ``jax.clear_caches()`` is called so that no jitted function keeps a program traced
+    with the old choice (each is re-traced and recompiled on its next call).
+    ``clear_caches=False`` skips that (then functions already traced keep their
+    implementation -- only for code that manages its compiled programs itself).
+    Programs compiled explicitly (``jax.jit(f).lower(...).compile()``) are objects of
+    their own and keep the sine they were lowered with.  Raises ``ValueError`` for any
+    other name.
+    """
+    _set(_validate(name, "set_sine_impl"), clear_caches)
 
 
 def get_sine_impl() -> str:
@@ -322,29 +418,30 @@ def resolved_sine_impl() -> str:
 
 
 @contextlib.contextmanager
-def sine_impl(name: str, *, clear_caches: bool = False) -> Iterator[None]:
+def sine_impl(name: str, *, clear_caches: bool = True) -> Iterator[None]:
     """Temporarily select an implementation (restores the previous one on exit).
 
-    Only affects functions *traced* inside the block (see :func:`set_sine_impl`
-    for ``clear_caches``, applied on entry and on exit).
+    Like :func:`set_sine_impl` on entry and on exit: jitted functions called inside the
+    block use ``name``, and after it the previous choice again (caches are cleared at
+    each change unless ``clear_caches=False``).
     """
     new = _validate(name, "sine_impl")
     old = _impl
-    set_sine_impl(new, clear_caches=clear_caches)
+    _set(new, clear_caches)
     try:
         yield
     finally:
-        set_sine_impl(old, clear_caches=clear_caches)
+        _set(old, clear_caches)
 
 
-def reload_sine_impl_from_env() -> str:
+def reload_sine_impl_from_env(*, clear_caches: bool = True) -> str:
     """(Re-)read ``SPECTRAL_INR_SINE`` (unset/empty means ``"auto"``); returns the setting.
 
-    Raises ``ValueError`` if the variable holds an unknown name.
+    A changed setting clears JAX's caches as in :func:`set_sine_impl`.  Raises
+    ``ValueError`` if the variable holds an unknown name (the setting is then unchanged).
     """
-    global _impl
     raw = os.environ.get(ENV_VAR, "")
-    _impl = "auto" if raw.strip() == "" else _validate(raw, f"environment variable {ENV_VAR}")
+    _set("auto" if raw.strip() == "" else _validate(raw, f"environment variable {ENV_VAR}"), clear_caches)
     return _impl
 
 
@@ -358,4 +455,4 @@ def cos(x) -> jax.Array:
     return fast_cos(x) if resolved_sine_impl() == "fast" else jnp.cos(x)
 
 
-reload_sine_impl_from_env()
+reload_sine_impl_from_env(clear_caches=False)   # at import nothing was traced with our sine yet

@@ -36,6 +36,8 @@ import jax
 import numpy as np
 import orbax.checkpoint as ocp
 
+from spectral_inr import ops
+
 
 class CheckpointError(RuntimeError):
     """A checkpoint cannot be written or does not match the run."""
@@ -142,6 +144,7 @@ class SweepCheckpointer:
         return self.manager.latest_step()
 
     def save(self, step: int, tree: Any, meta: dict) -> None:
+        meta = {**meta, "sine": ops.resolved_sine_impl()}   # which sine ran: recorded, not compared on resume
         try:
             self.manager.save(step, args=ocp.args.Composite(state=ocp.args.StandardSave(tree),
                                                             meta=ocp.args.JsonSave(meta)))
@@ -194,7 +197,8 @@ class SweepCheckpointer:
         if step is None:
             raise CheckpointError(f"no checkpoint in {self.given} to resume from")
         here = json.loads(json.dumps(meta))
-        stored = stored_meta(self.directory, step)
+        # which sine ran is recorded, not compared (a CPU→GPU resume under `auto` changes it)
+        stored = {k: v for k, v in stored_meta(self.directory, step).items() if k != "sine"}
         if identity(here) != identity(stored):
             raise different_run(self.given, differences(identity(here), identity(stored)))
         steps = here.get("steps")
