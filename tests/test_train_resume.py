@@ -188,11 +188,15 @@ def test_fresh_run_does_not_silently_skip_checkpoints(uninterrupted, fitter, dat
     directory = _copy_of(uninterrupted, tmp_path)          # another run's steps 150, 200
     members = [dict(m, lr=2 * m["lr"]) for m in RESUME_MEMBERS]
     try:
-        run(fitter, data, directory, members=members, steps=100)
-    except CheckpointError:
-        return                                             # refusing the directory is fine
-    # Otherwise the new run's checkpoints must be there, i.e. it can be resumed.
-    run(fitter, data, directory, members=members, steps=100, resume=True)
+        fresh = run(fitter, data, directory, members=members, steps=100)
+    except CheckpointError as e:                           # refusing the directory is fine, if it says why
+        assert str(directory) in str(e) or directory.name in str(e), e
+        return
+    # Otherwise the new run's own checkpoints must be there: resuming returns exactly the fresh run,
+    # not the other run's later steps.
+    resumed = run(fitter, data, directory, members=members, steps=100, resume=True)
+    assert resumed.steps == fresh.steps == 100
+    assert_same_run(resumed, fresh)
 
 
 def test_resume_without_checkpoints_starts_fresh(uninterrupted, fitter, data, tmp_path):
