@@ -13,6 +13,7 @@ import dataclasses
 import jax
 import numpy as np
 
+from experiments import common
 from experiments.formatting import markdown_table, mean_std
 from spectral_inr import evaluation, recipes
 from spectral_inr.metrics import psnr_from_mse
@@ -68,8 +69,9 @@ def run_method(p, method: str, signal: Signal):
     return record, preview
 
 
-def run(p, data_root=None, partial=None):
-    """``(payload, arrays)``: every method of ``p``; ``partial`` writes what finished after each method."""
+def run(p, data_root=None, partial=None, out=None):
+    """``(payload, arrays)``: every method of ``p``; ``partial`` writes what finished after each method
+    (``out``, the results folder :func:`experiments.common.main` passes, is not needed)."""
     p.checks()
     signal = load(p, data_root)
     per_method, previews = {}, {}
@@ -151,3 +153,13 @@ def figures(payload: dict, arrays=None) -> dict:
             figs["comparison-tuner"] = report.plot_comparison(target, previews["tuner"], "tuner",
                                                               kind=arrays["kind"])
     return figs
+
+
+def report(payload: dict, arrays=None):
+    """``(markdown, figures)`` of exp-video or exp-volume (titled by the signal's kind)."""
+    return markdown(payload, f"exp-{payload['signal']['kind']}"), figures(payload, arrays)
+
+
+def main(name: str, profiles: dict, description: str, argv=None):
+    """``exp-<name>``: :func:`run` then :func:`report` through :func:`experiments.common.main`."""
+    return common.main(name, profiles, run, report, argv, description=description, files=True)

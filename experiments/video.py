@@ -6,17 +6,14 @@ on this CPU).  The computation is :mod:`experiments.fields3d`.
 """
 from __future__ import annotations
 
-from experiments import common, fields3d
+from experiments import fields3d
 from spectral_inr import protocols
 
-
-def report(payload: dict, arrays=None):
-    return fields3d.markdown(payload, "exp-video"), fields3d.figures(payload, arrays)
+report = fields3d.report
 
 
 def main(argv=None):
-    return common.main("video", protocols.FIELDS_VIDEO, lambda p, root, **kw: fields3d.run(p, root, kw.get("partial")),
-                       report, argv, description=__doc__.splitlines()[0], files=True)
+    return fields3d.main("video", protocols.FIELDS_VIDEO, __doc__.splitlines()[0], argv)
 
 
 if __name__ == "__main__":

@@ -6,17 +6,14 @@ Protocol: :mod:`spectral_inr.protocols.fields3d` (``quick``: the phantom at
 """
 from __future__ import annotations
 
-from experiments import common, fields3d
+from experiments import fields3d
 from spectral_inr import protocols
 
-
-def report(payload: dict, arrays=None):
-    return fields3d.markdown(payload, "exp-volume"), fields3d.figures(payload, arrays)
+report = fields3d.report
 
 
 def main(argv=None):
-    return common.main("volume", protocols.FIELDS_VOLUME, lambda p, root, **kw: fields3d.run(p, root, kw.get("partial")),
-                       report, argv, description=__doc__.splitlines()[0], files=True)
+    return fields3d.main("volume", protocols.FIELDS_VOLUME, __doc__.splitlines()[0], argv)
 
 
 if __name__ == "__main__":
