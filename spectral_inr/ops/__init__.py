@@ -1,4 +1,6 @@
-"""Low-level numerical ops (fast float32 sine/cosine and the backend-aware selector)."""
+"""Low-level numerical ops (fast float32 sine/cosine and the backend-aware selector; derivatives of fields)."""
+
+from spectral_inr.ops import derivatives
 
 from spectral_inr.ops.fast_sine import (
     ENV_VAR,
@@ -23,6 +25,7 @@ __all__ = [
     "FAST_SINE_MAX_ABS_ERR",
     "SINE_IMPLS",
     "cos",
+    "derivatives",
     "fast_cos",
     "fast_sin",
     "fast_sincos",

@@ -40,7 +40,11 @@ class Fitter:
     Attributes:
       model_fn: ``hp -> flax module`` (may read traced ``hp`` values, e.g. ω0).
       optimizer_fn: ``hp -> optax.GradientTransformation``.
-      loss_fn: ``(pred, target) -> scalar``.
+      loss_fn: ``(pred, target) -> scalar`` — a value loss on the minibatch's outputs.
+      field_loss: instead of ``loss_fn``, a loss that sees the model as a function of
+        its coordinates, ``(field, x, y, hp, key) -> scalar`` with ``field: (M, d) -> (M, C)``
+        (:mod:`spectral_inr.train.field_losses`: gradient/Laplacian supervision, SIREN's SDF
+        loss); it may evaluate and differentiate ``field`` anywhere.  ``key`` is per step.
       regularizer: optional ``(params, hp) -> scalar`` added to the loss.
       batch_size: ``None`` = full batch; else minibatches of this size.
       shuffle: ``"fixed"`` — one random partition reused every epoch (TUNER's
@@ -60,6 +64,7 @@ class Fitter:
     model_fn: Callable[[Hyper], nn.Module]
     optimizer_fn: Callable[[Hyper], optax.GradientTransformation] = default_optimizer
     loss_fn: Callable = mse_loss
+    field_loss: Optional[Callable] = None
     regularizer: Optional[Callable] = None
     batch_size: Optional[int] = None
     shuffle: str = "fixed"
@@ -72,6 +77,8 @@ class Fitter:
             raise ValueError(f"shuffle must be one of {self.SHUFFLES}, got {self.shuffle!r}")
         if self.batch_size is not None and (isinstance(self.batch_size, bool) or int(self.batch_size) < 1):
             raise ValueError(f"batch_size must be a positive int or None, got {self.batch_size!r}")
+        if self.field_loss is not None and self.train_kwargs:
+            raise ValueError("field_loss needs a pointwise field: not with train_kwargs (BatchNorm/Dropout)")
 
     # --- init -----------------------------------------------------------
     def init(self, key, hp: Hyper, inputs) -> TrainState:
@@ -122,9 +129,12 @@ class Fitter:
             mutable = [k for k in model_state if k == "batch_stats"]
             pred, updates = model.apply(variables, x, rngs={"dropout": key}, mutable=mutable, **self.train_kwargs)
             model_state = {**model_state, **updates}
+            data_loss = self.loss_fn(pred, y)
+        elif self.field_loss is not None:
+            field = lambda q: model.apply(variables, q)
+            data_loss = self.field_loss(field, x, y, hp, jax.random.fold_in(key, 1))
         else:
-            pred = model.apply(variables, x)
-        data_loss = self.loss_fn(pred, y)
+            data_loss = self.loss_fn(model.apply(variables, x), y)
         total = data_loss if self.regularizer is None else data_loss + self.regularizer(params, hp)
         return total, (data_loss, model_state)
 
