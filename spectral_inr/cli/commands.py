@@ -85,16 +85,31 @@ def _progress(args, out: Path):
 
 
 def run(args, given: set, members_axes: dict, label: str, default_out: Path) -> dict:
-    """Load, build, sweep, evaluate and write; returns the metrics dict."""
+    """Load, build, sweep, evaluate and write; returns the metrics dict.  A mesh or point cloud
+    (:mod:`spectral_inr.cli.shapes`) is fitted as a shape, anything else as a sampled signal."""
+    from spectral_inr import recipes
+    from spectral_inr.cli import shapes
+    from spectral_inr.shapes.fit import is_shape
+    from spectral_inr.train import grid
+
+    out, created, replace = rundir.prepare(args, given, default_out)
+    shape = is_shape(args.signal)
+    (recipes.shape.check_model if shape else recipes.signal.check_model)(args.model)
+    axes = members_axes(args)   # after --resume has restored the run's flags
+    check_applicable(args)
+    shapes.check_flags(args, shape)
+    members = grid(seeds=args.seeds, **axes)
+    train = lambda *a: _sweep_and_write(args, out, created, replace, label, *a)
+    if shape:
+        return shapes.run(args, out, members, train)
+    return _run_signal(args, out, members, train)
+
+
+def _run_signal(args, out: Path, members: list, train) -> dict:
     from spectral_inr import evaluation, recipes, report
     from spectral_inr.data import train_test_split
     from spectral_inr.signals import load_signal
-    from spectral_inr.train import grid, sweep
 
-    out, created, replace = rundir.prepare(args, given, default_out)
-    recipes.signal.check_model(args.model)
-    axes = members_axes(args)   # after --resume has restored the run's flags
-    check_applicable(args)
     signal = load_signal(args.signal, resize=args.resize, crop=args.crop, max_samples=args.max_samples,
                          frames=getattr(args, "frames", None), kind=getattr(args, "kind", None))
     many = signal.kind in ("video", "volume")   # 10⁵–10⁸ samples: minibatches drawn uniformly each step
@@ -104,7 +119,6 @@ def run(args, given: set, members_axes: dict, label: str, default_out: Path) -> 
                               first_omega0=args.first_omega0, bandlimit=args.bandlimit,
                               learned_bounds=args.learned_bounds, shuffle="uniform" if many else "fixed")
 
-    members = grid(seeds=args.seeds, **axes)
     coords, targets = signal.coords(), signal.targets()
     split = None
     if args.test_fraction > 0:
@@ -119,20 +133,13 @@ def run(args, given: set, members_axes: dict, label: str, default_out: Path) -> 
               f"({coords.shape[0]:,} samples)", file=sys.stderr)
     fitter = make_fitter(batch_size)
     _check_memory(fitter, members, coords, batch_size)
-    if replace:   # every input checked: only now remove the run being replaced
-        rundir.clear(out)
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-        every = args.chunk * max(1, (args.steps // 10) // args.chunk)
-        with _progress(args, out) as progress:
-            result = sweep(fitter, coords, targets, members, args.steps, chunk=args.chunk,
-                           checkpoint_dir=out / "checkpoints", checkpoint_every=every, resume=args.resume,
-                           config=rundir.config_of(args), progress=progress)
-            params = _evaluation_params(result)
-            scores = evaluation.evaluate(fitter, result, signal, split=split, params=params)
-            preds = scores.pop("_predictions", None)   # images and audio; video/volumes are evaluated slab by slab
-            progress.finish(result.steps, scores)
-        metrics = _metrics_json(args, signal, result, scores, label)
+
+    def evaluate(result, params):
+        scores = evaluation.evaluate(fitter, result, signal, split=split, params=params)
+        return scores, scores.pop("_predictions", None)   # images and audio; video/volumes go slab by slab
+
+    def write(result, params, scores, preds, metrics):
+        metrics.update(_signal_metrics(signal, scores))
         report.save_figure(report.plot_curves(result.history["loss"], result.members,
                                               f"{args.model} on {Path(signal.path).name}"), out / "curves.png")
         key = "psnr" if "psnr" in scores else "psnr_train"
@@ -152,6 +159,33 @@ def run(args, given: set, members_axes: dict, label: str, default_out: Path) -> 
                                        frame_rate=signal.frame_rate)
         else:
             warnings.warn("no member has a finite prediction: no reconstruction written", UserWarning)
+        return metrics
+
+    return train(fitter, coords, targets, members, evaluate, write)
+
+
+def _sweep_and_write(args, out: Path, created: bool, replace: bool, label: str, fitter, inputs, targets,
+                     members: list, evaluate, write) -> dict:
+    """Train every member (checkpoints, progress bar, ``--log`` writers), then
+    ``evaluate(result, params) -> (scores, extra)`` and ``write(result, params, scores, extra, metrics)
+    -> metrics`` (the outputs), then ``metrics.json``.  A failure removes the output directory only
+    if this run created it and no checkpoint finished there."""
+    from spectral_inr import report
+    from spectral_inr.train import sweep
+
+    if replace:   # every input checked: only now remove the run being replaced
+        rundir.clear(out)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        every = args.chunk * max(1, (args.steps // 10) // args.chunk)
+        with _progress(args, out) as progress:
+            result = sweep(fitter, inputs, targets, members, args.steps, chunk=args.chunk,
+                           checkpoint_dir=out / "checkpoints", checkpoint_every=every, resume=args.resume,
+                           config=rundir.config_of(args), progress=progress)
+            params = _evaluation_params(result)
+            scores, extra = evaluate(result, params)
+            progress.finish(result.steps, scores)
+        metrics = write(result, params, scores, extra, _run_metrics(args, result, label))
         report.write_json(out / "metrics.json", metrics)
     except BaseException:
         rundir.cleanup_after_failure(out, created)
@@ -159,15 +193,21 @@ def run(args, given: set, members_axes: dict, label: str, default_out: Path) -> 
     return metrics
 
 
-def _metrics_json(args, signal, result, scores, label) -> dict:
+def _run_metrics(args, result, label) -> dict:
+    """What every ``metrics.json`` holds: the command, the members, the time, divergences, the environment."""
     from spectral_inr.environment import environment
-    from spectral_inr.evaluation import summarize
 
     env = environment()
-    m = {"command": label, "model": args.model, "signal": signal.path, "kind": signal.kind,
-         "shape": list(signal.shape), "steps": result.steps, "seconds": round(result.seconds, 3),
-         "members": result.members, "diverged": [{"member": i, "step": s} for i, s in result.diverged],
-         "device": env["device_kind"], "jax": env["jax"], "environment": env}
+    return {"command": label, "model": args.model, "signal": args.signal, "steps": result.steps,
+            "seconds": round(result.seconds, 3), "members": result.members,
+            "diverged": [{"member": i, "step": s} for i, s in result.diverged],
+            "device": env["device_kind"], "jax": env["jax"], "environment": env}
+
+
+def _signal_metrics(signal, scores) -> dict:
+    from spectral_inr.evaluation import summarize
+
+    m = {"signal": signal.path, "kind": signal.kind, "shape": list(signal.shape)}
     if signal.kind == "video" and signal.frame_rate:
         m["frame_rate"] = signal.frame_rate
     for name, values in scores.items():

@@ -108,6 +108,7 @@ def _frames(text):
 
 
 SIGNAL_KINDS = ("video", "volume")
+SHAPE_TASKS = ("sdf", "occupancy")
 
 
 def _fraction(text):
@@ -155,7 +156,9 @@ def _common(p: argparse.ArgumentParser, sweep: bool, d):
     siren, tuner = SIGNAL_MODELS["siren"], SIGNAL_MODELS["tuner"]
     no_omega0 = ", ".join(n for n in SIGNAL_MODELS if n not in APPLIES_TO["omega0"])
     first = ", ".join(APPLIES_TO["first_omega0"])
-    p.add_argument("signal", nargs="?", default=d(None), help="image, WAV, video (MP4/GIF/…) or volume (.npy/.npz) file, or a folder with --kind "
+    p.add_argument("signal", nargs="?", default=d(None),
+                   help="image, WAV, video (MP4/GIF/…) or volume (.npy/.npz) file, or a folder with --kind; or a "
+                        "shape: a mesh (.obj/.ply/.stl/.off) or an oriented point cloud (.xyz, .ply with normals) "
                         "(default: bundled cameraman)")
     p.add_argument("--model", default=d("siren"), help="one of " + ", ".join(SIGNAL_MODELS) + " (see below)")
     p.add_argument("--steps", type=_positive(int, "--steps"), default=d(500), help="optimizer steps")
@@ -182,8 +185,18 @@ def _common(p: argparse.ArgumentParser, sweep: bool, d):
     p.add_argument("--kind", choices=SIGNAL_KINDS, default=d(None),
                    help="what a folder (or a .npy) holds: video frames or volume slices (default: by suffix; "
                         ".npy/.npz are volumes, a folder must say)")
+    p.add_argument("--task", choices=SHAPE_TASKS, default=d(None),
+                   help="shapes: fit a signed distance (SIREN's SDF loss on surface points with normals) or "
+                        "occupancy logits (watertight meshes) (default: sdf)")
+    p.add_argument("--resolution", type=_positive(int, "--resolution"), default=d(None),
+                   help="shapes: marching-cubes grid N³ over [-1,1]³ for the reconstruction and its metrics; also "
+                        "TUNER's bandlimit N // 6 per axis (default: 128)")
+    p.add_argument("--samples", type=_positive(int, "--samples"), default=d(None),
+                   help="shapes: training points sampled from the mesh (surface points with normals for sdf, "
+                        "labelled points for occupancy; a point cloud is used as it is) (default: 100000)")
     p.add_argument("--batch-size", type=_batch_size, default=d(None),
-                   help="samples per step, or 'auto': the full batch when it needs under a quarter of the "
+                   help="samples per step (shapes: on-surface points per step, SIREN's 1400 for sdf, 2800 for occupancy), "
+                        "or 'auto': the full batch when it needs under a quarter of the "
                         "available memory, else the largest power of two that does (default: full batch for "
                         "images and audio, auto for video and volumes, where minibatches are drawn uniformly "
                         "with replacement each step as in SIREN's video protocol; a full batch that would not "
@@ -214,7 +227,7 @@ def build_parser(defaults: bool = True) -> argparse.ArgumentParser:
     """The ``spectral-inr`` parser; ``defaults=False`` leaves untyped flags out of the result
     (see :func:`given_flags`)."""
     d = (lambda v: v) if defaults else (lambda v: argparse.SUPPRESS)
-    parser = _Parser(prog="spectral-inr", description="Fit sinusoidal INRs to audio, images, video and volumes.",
+    parser = _Parser(prog="spectral-inr", description="Fit sinusoidal INRs to audio, images, video, volumes and shapes.",
                      epilog=_models_epilog())
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     _common(sub.add_parser("fit", help="fit one model (K seeds vmapped)", epilog=_models_epilog(),

@@ -3,15 +3,17 @@
 
 * :mod:`~spectral_inr.recipes.signal` — the CLI's per-model defaults (``protocols.cli``) for any
   image or audio signal: ``fitter("tuner", signal)``;
+* :mod:`~spectral_inr.recipes.shape` — a signed distance or occupancy field from a mesh
+  (``protocols.shapes``): ``shape.fitter("siren", "sdf", batch_size=1400)``;
 * :mod:`~spectral_inr.recipes.tuner` — TUNER's Kodak protocol (``protocols.tuner``);
 * :mod:`~spectral_inr.recipes.siren2` — SIREN²'s audio protocol (``protocols.siren2``);
 * :mod:`~spectral_inr.recipes.harmonic` — the Harmonic MLP on MNIST (``protocols.harmonic``).
 
 The models' learning rate (and any other swept value) is read from the member's ``hp``.
 """
-from spectral_inr.recipes import harmonic, siren2, tuner
+from spectral_inr.recipes import harmonic, shape, siren2, tuner
 from spectral_inr.recipes.signal import SIGNAL_MODELS, fitter, model_fn, optimizer_fn, regularizer_fn
 from spectral_inr.recipes.tuner import TUNER_PROTOCOL_METHODS, tuner_protocol_fitter
 
 __all__ = ["SIGNAL_MODELS", "fitter", "model_fn", "optimizer_fn", "regularizer_fn", "TUNER_PROTOCOL_METHODS",
-           "tuner_protocol_fitter", "harmonic", "siren2", "tuner"]
+           "tuner_protocol_fitter", "harmonic", "shape", "siren2", "tuner"]
