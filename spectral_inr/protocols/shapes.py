@@ -51,11 +51,11 @@ class ShapeFit:
 #: SIREN's SDF protocol for a GPU (about 1.8M steps: days on this CPU)
 SIREN_SDF = ShapeFit("paper")
 
-#: minutes on this 2-core CPU: 3 sine layers of 128, 1,000 steps of 2,800 points, a 128³ marching-cubes grid.
+#: minutes on this 2-core CPU: 3 sine layers of 128, 2,000 steps of 2,800 points, 2 seeds, a 128³ marching-cubes grid.
 #: TUNER keeps its one bounded hidden layer, at a width that gives about SIREN's parameter count.
 SDF_QUICK = dataclasses.replace(
-    SIREN_SDF, name="quick", width=128, depth=3, surface_samples=50_000, steps=1000, resolution=128, chunk=100,
-    reduced="3 sine layers × 128 instead of 4 × 256, 1,000 steps instead of ~1.8M, 50,000 surface samples, "
+    SIREN_SDF, name="quick", width=128, depth=3, surface_samples=50_000, steps=2000, seeds=2, resolution=128, chunk=100,
+    reduced="3 sine layers × 128 instead of 4 × 256, 2,000 steps instead of ~1.8M, 50,000 surface samples, "
             "marching cubes at 128³")
 
 SHAPES_SDF = {"quick": SDF_QUICK, "paper": SIREN_SDF}
