@@ -35,12 +35,19 @@ def method_fitter(p, method: str):
     return recipes.shape.fitter(method, p.task, width=p.width, depth=p.depth, **kw)
 
 
-def run_method(p, method: str, shape):
+def rows(p) -> dict:
+    """``{row name: (method, lr)}``: every method at its own learning rate (SIREN's 1e-4 for SIREN
+    and FINER, TUNER's 5e-4), then the protocol's controls as ``"<method> (lr <lr>)"``."""
+    out = {m: (m, SIGNAL_MODELS["tuner"].lr if m == "tuner" else p.lr) for m in p.methods}
+    out.update({f"{m} (lr {lr:g})": (m, lr) for m, lr in p.controls})
+    return out
+
+
+def run_method(p, method: str, shape, lr: float):
     from spectral_inr.shapes.fit import evaluate_member, field_of
 
     fitter = method_fitter(p, method)
     inputs, targets = shape.training_data(p.surface_samples)
-    lr = p.lr if method != "tuner" else SIGNAL_MODELS["tuner"].lr
     members = [{"lr": lr, "omega0": OMEGA0, "seed": s} for s in range(p.seeds)]
     result = sweep(fitter, inputs, targets, members, p.steps, chunk=min(p.chunk, p.steps))
     scores, surfaces = {}, []
@@ -71,16 +78,17 @@ def run(p, data_root=None, partial=None, out=None):
         raise FileNotFoundError(f"{path}: the mesh is not there (pass --data DIR holding {p.mesh})")
     shape = ShapeInput(path, p.task)
     per_method, surfaces = {}, {}
-    for method in p.methods:
-        per_method[method], surfaces[method] = run_method(p, method, shape)
-        r = per_method[method]
-        print(f"{method}: " + ", ".join(f"{k} {mean_std(r[k], digits=4)}" for k in SCALARS if k in r)
+    todo = rows(p)
+    for name, (method, lr) in todo.items():
+        per_method[name], surfaces[name] = run_method(p, method, shape, lr)
+        r = per_method[name]
+        print(f"{name}: " + ", ".join(f"{k} {mean_std(r[k], digits=4)}" for k in SCALARS if k in r)
               + f" ({r['seconds']:.0f} s)", flush=True)
         payload = {"config": dataclasses.asdict(p), "mesh": p.mesh,
                    "normalisation": {"centre": np.asarray(shape.transform.centre).tolist(),
                                      "scale": float(shape.transform.scale)},
                    "methods": dict(per_method), "method_order": list(per_method),
-                   "complete": len(per_method) == len(p.methods)}
+                   "complete": len(per_method) == len(todo)}
         arrays = {"surfaces": dict(surfaces)}
         if partial is not None and not payload["complete"]:
             partial(payload, arrays)

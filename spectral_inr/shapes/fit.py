@@ -13,6 +13,7 @@ and the evaluation of a fitted field against it.
 """
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 import numpy as np
@@ -131,8 +132,15 @@ def evaluate_member(field, shape: ShapeInput, resolution: int) -> tuple[dict, tu
 
 def field_of(fitter, params, member):
     """One member's field ``(M, 3) -> (M,)`` as numpy (``member``: its hyper-parameters, seed ignored)."""
+    hp = {k: float(v) for k, v in member.items() if k != "seed"}
+    predict = _jitted_predict(fitter)
+    return lambda pts: np.asarray(predict(params, hp, np.asarray(pts, np.float32)))[:, 0]
+
+
+@functools.lru_cache(maxsize=16)
+def _jitted_predict(fitter):
+    """``fitter.predict`` compiled once per Fitter (hashed by identity): every member and every chunk of
+    :func:`~spectral_inr.shapes.evaluation.sdf_grid` (one shape) reuses the program."""
     import jax
 
-    hp = {k: v for k, v in member.items() if k != "seed"}
-    predict = jax.jit(lambda p, h, x: fitter.predict(p, {}, h, x))   # sdf_grid's chunks share one shape
-    return lambda pts: np.asarray(predict(params, hp, np.asarray(pts, np.float32)))[:, 0]
+    return jax.jit(lambda p, h, x: fitter.predict(p, {}, h, x))
