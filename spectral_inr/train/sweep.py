@@ -13,6 +13,8 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import functools
+import signal
+import threading
 import time
 import weakref
 from typing import Any, Mapping, Optional, Sequence, Union
@@ -204,20 +206,105 @@ def _closing(ckpt: SweepCheckpointer):
     return close
 
 
+class Pace:
+    """Split a chunk into compiled calls of about :attr:`SECONDS` each, so that Ctrl-C takes effect
+    within about a step while the progress bar is on (the host sees an interrupt only between calls).
+
+    The first calls are one step long: the first of a length includes its compilation, the second
+    times a step; from then on a call is the largest divisor of ``chunk`` whose steps take at most
+    :attr:`SECONDS` (at least one step).  So an interactive run compiles one or two lengths more
+    than ``chunk`` (each is compiled once), and a fast fit keeps calls of the whole ``chunk``.
+    Results do not depend on the split: a step's data order and randomness come from its index.
+    """
+
+    SECONDS = 0.5
+
+    def __init__(self, chunk: int):
+        self.chunk = chunk
+        self.length = 1
+        self._timed: set = set()
+
+    def lengths(self, n: int):
+        """Call lengths covering ``n`` steps (re-read after each call: :meth:`record` may change them)."""
+        left = n
+        while left > 0:
+            m = min(self.length, left)
+            yield m
+            left -= m
+
+    def record(self, m: int, seconds: float) -> None:
+        """A call of ``m`` steps took ``seconds`` (its first call, which compiled, is not a timing)."""
+        if m not in self._timed:
+            self._timed.add(m)
+            return
+        target = max(1, int(self.SECONDS * m / max(seconds, 1e-9)))
+        self.length = max(d for d in range(1, self.chunk + 1) if self.chunk % d == 0 and d <= target)
+
+
+def _ready(x):
+    """``x`` on the host, polling instead of blocking, so that the SIGINT handler runs while the device
+    works (Python runs signal handlers between bytecodes; a blocking wait would hold Ctrl-C until it returns)."""
+    leaves = [a for a in jax.tree_util.tree_leaves(x) if hasattr(a, "is_ready")]
+    while not all(a.is_ready() for a in leaves):
+        time.sleep(0.005)
+    return np.asarray(sharding.to_host(x))
+
+
+@contextlib.contextmanager
+def _deferred_interrupt():
+    """While training, Ctrl-C (SIGINT) sets a flag instead of raising wherever Python happens to be
+    (inside a host callback of the compiled program it would become a runtime error); the loop stops
+    at the next call boundary, saves, and raises ``KeyboardInterrupt`` itself.  A second Ctrl-C raises
+    at once.  Only in the main thread and only over Python's default handler (a handler of the
+    caller's stays in charge); otherwise yields ``None``."""
+    if (threading.current_thread() is not threading.main_thread()
+            or signal.getsignal(signal.SIGINT) is not signal.default_int_handler):
+        yield None
+        return
+    flag = threading.Event()
+
+    def handler(signum, frame):
+        if flag.is_set():
+            raise KeyboardInterrupt
+        flag.set()
+
+    previous = signal.signal(signal.SIGINT, handler)
+    try:
+        yield flag
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
 def _train(run, placed: _Placed, state, history: dict, done: int, steps: int, chunk: int, every: int,
            ckpt: Optional[SweepCheckpointer], meta: dict, progress: Progress, per_step: bool):
-    """The host loop: a compiled chunk, its losses into ``history`` and ``progress``, a checkpoint every ``every``."""
-    while done < steps:
-        n = min(chunk, steps - done)
-        state, metrics = run(state, placed.hp, placed.inputs, placed.targets, n)
-        loss = np.asarray(sharding.to_host(metrics["loss"]))
-        if per_step:
-            jax.effects_barrier()   # every tick of the chunk has reached the bar
-        history["loss"][:, done:done + n] = loss
-        done += n
-        progress.chunk(done, loss[:placed.k])
-        if ckpt is not None and (done % every == 0 or done == steps):
-            ckpt.save(done, _stored(state, history, placed.k, done), meta)
+    """The host loop: compiled calls, their losses into ``history`` and ``progress``, a checkpoint
+    every ``every`` steps.  With the bar on (``per_step``) a chunk is split by :class:`Pace`.  Ctrl-C
+    (:func:`_deferred_interrupt`) stops at the end of the call in flight — about a step with the bar
+    on, the chunk without it —, saves a checkpoint at the step reached and raises
+    ``KeyboardInterrupt``: nothing finished is lost."""
+    pace = Pace(chunk) if per_step else None
+    with _deferred_interrupt() as interrupted:
+        while done < steps:
+            n = min(chunk, steps - done)
+            chunk_start = done
+            for m in (pace.lengths(n) if pace else (n,)):
+                start = time.perf_counter()
+                state, metrics = run(state, placed.hp, placed.inputs, placed.targets, m)
+                history["loss"][:, done:done + m] = _ready(metrics["loss"])
+                done += m
+                if pace:
+                    pace.record(m, time.perf_counter() - start)
+                if interrupted is not None and interrupted.is_set():
+                    if ckpt is not None:
+                        ckpt.save(done, _stored(state, history, placed.k, done), meta)
+                    raise KeyboardInterrupt
+            if per_step:
+                jax.effects_barrier()   # every tick of the chunk has reached the bar
+            progress.chunk(done, history["loss"][:placed.k, chunk_start:done])
+            if ckpt is not None and (done % every == 0 or done == steps):
+                ckpt.save(done, _stored(state, history, placed.k, done), meta)
+        if interrupted is not None and interrupted.is_set():   # after the last call: the run is saved
+            raise KeyboardInterrupt
     return state, history
 
 
