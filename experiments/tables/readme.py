@@ -58,6 +58,9 @@ def experiments(r) -> str:
         c = exp["config"]
         profiles = "`quick`, `paper` (SIREN's `train_video.py`, for a GPU)" if name == "video" else "`quick`"
         rows.append([f"`exp-{name}`", profiles, c["reduced"], f"{duration(exp['seconds'])} ({len(exp['methods'])} rows)"])
+    sdf = r["sdf-quick"]
+    rows.append(["`exp-sdf`", "`quick`, `paper` (SIREN's `train_sdf.py`, for a GPU)", sdf["config"]["reduced"],
+                 f"{duration(sdf['seconds'])} ({len(sdf['methods'])} rows)"])
     return markdown_table(["experiment", "profiles", "quick profile: what is reduced", "wall time here (results file)"], rows)
 
 
