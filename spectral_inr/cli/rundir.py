@@ -26,7 +26,7 @@ from spectral_inr.cli.parser import UsageError
 
 # what a run writes into its directory (``--overwrite`` removes exactly these)
 OUTPUTS = ("checkpoints", "metrics.json", "curves.png", "spectrum.png", "reconstruction.png", "reconstruction.wav",
-           "comparison.png", "sweep.md", "sweep.json", "tb", "wandb")
+           "comparison.png", "poisson.png", "sweep.md", "sweep.json", "tb", "wandb")
 NOT_CONFIG = ("debug", "out", "resume", "overwrite", "log", "log_every")   # flags that do not define the run
 
 
