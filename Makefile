@@ -35,7 +35,7 @@ bench-gpu:
 
 # Reproductions: make exp-kodak PROFILE=quick|official|paper|cpu (profiles: spectral_inr/protocols; data: $$SPECTRAL_INR_DATA, else ../shared/data)
 DATA ?= $(or $(SPECTRAL_INR_DATA),$(abspath ../shared/data))
-EXPERIMENTS := kodak audio mnist dft spectra video volume
+EXPERIMENTS := kodak audio mnist dft spectra video volume poisson
 
 exp-%: setup
 	SPECTRAL_INR_DATA=$(DATA) MPLBACKEND=Agg $(BIN)/python -m experiments.$* --profile $(PROFILE)

@@ -97,6 +97,7 @@ def test_cli_fits_an_oriented_point_cloud(files, tmp_path, capsys):
     (["{d}/sphere.obj", "--model", "siren2"], "not a shape model"),
     (["{d}/sphere.obj", "--resize", "8,8"], "--resize applies to images"),
     (["{d}/sphere.obj", "--test-fraction", "0.1"], "--test-fraction"),
+    (["{d}/sphere.obj", "--supervise", "gradient"], "--supervise applies to images"),
     (["--task", "sdf"], "--task applies to meshes"),
 ])
 def test_bad_shape_input_is_one_line_exit_1_and_nothing_written(files, tmp_path, capsys, argv, needle):

@@ -13,11 +13,12 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from experiments.tables import fidelity, fields3d, findings, performance, readme, shapes  # noqa: F401  (register the generators)
+from experiments.tables import fidelity, fields3d, findings, performance, poisson, readme, shapes  # noqa: F401  (register the generators)
 from experiments.tables.registry import GENERATORS, Results
 
 ROOT = Path(__file__).resolve().parents[2]
-DOCS = ("README.md", "docs/performance.md", "docs/fidelity.md", "docs/findings.md", "docs/data.md", "docs/shapes.md")
+DOCS = ("README.md", "docs/performance.md", "docs/fidelity.md", "docs/findings.md", "docs/data.md", "docs/shapes.md",
+        "docs/poisson.md")
 BLOCK = re.compile(r"<!-- (?P<kind>table|value):(?P<name>[\w.-]+) -->(?P<body>.*?)<!-- /(?P=kind) -->", re.S)
 
 

@@ -13,11 +13,14 @@ from spectral_inr.protocols.cli import OMEGA0, SIGNAL_MODELS
 
 
 def _per_sample_bytes(fitter, members, coords) -> int:
-    """Estimated step bytes per sample for all members (:func:`spectral_inr.train.memory.step_bytes`)."""
-    from spectral_inr.train import memory
+    """Estimated step bytes per sample for all members (:func:`spectral_inr.train.memory.step_bytes`, a
+    value step; a step through the gradient holds ``d + 1`` times its activations, the Laplacian ``2d + 1``)."""
+    from spectral_inr.train import field_losses, memory
 
     hp = {k: float(v) for k, v in members[0].items() if k != "seed"}
-    return memory.step_bytes(fitter.model_fn(hp), 1, coords.shape[1], len(members))
+    d = coords.shape[1]
+    factor = {field_losses.gradient_mse: d + 1, field_losses.laplacian_mse: 2 * d + 1}.get(fitter.field_loss, 1)
+    return factor * memory.step_bytes(fitter.model_fn(hp), 1, d, len(members))
 
 
 def _check_memory(fitter, members, coords, batch_size) -> None:
@@ -106,20 +109,25 @@ def run(args, given: set, members_axes: dict, label: str, default_out: Path) -> 
 
 
 def _run_signal(args, out: Path, members: list, train) -> dict:
-    from spectral_inr import evaluation, recipes, report
+    from spectral_inr import evaluation, poisson, recipes, report
     from spectral_inr.data import train_test_split
     from spectral_inr.signals import load_signal
 
     signal = load_signal(args.signal, resize=args.resize, crop=args.crop, max_samples=args.max_samples,
                          frames=getattr(args, "frames", None), kind=getattr(args, "kind", None))
     many = signal.kind in ("video", "volume")   # 10⁵–10⁸ samples: minibatches drawn uniformly each step
+    supervise = getattr(args, "supervise", "value")
+    poisson.check_supervision(signal, supervise)
+    if supervise != "value" and args.test_fraction > 0:
+        raise UsageError(f"--test-fraction applies to --supervise value: a {supervise} fit is scored on the whole image")
 
     def make_fitter(batch_size):
         return recipes.fitter(args.model, signal, batch_size=batch_size, width=args.width, depth=args.depth,
                               first_omega0=args.first_omega0, bandlimit=args.bandlimit,
-                              learned_bounds=args.learned_bounds, shuffle="uniform" if many else "fixed")
+                              learned_bounds=args.learned_bounds, shuffle="uniform" if many else "fixed",
+                              field_loss=poisson.field_loss(supervise))
 
-    coords, targets = signal.coords(), signal.targets()
+    coords, targets = signal.coords(), poisson.targets(signal, supervise)
     split = None
     if args.test_fraction > 0:
         split = train_test_split(coords.shape[0], args.test_fraction, seed=0)
@@ -135,14 +143,17 @@ def _run_signal(args, out: Path, members: list, train) -> dict:
     _check_memory(fitter, members, coords, batch_size)
 
     def evaluate(result, params):
-        scores = evaluation.evaluate(fitter, result, signal, split=split, params=params)
+        if supervise == "value":
+            scores = evaluation.evaluate(fitter, result, signal, split=split, params=params)
+        else:   # the recovered image is the prediction + its best constant offset
+            scores = poisson.metrics.evaluate(fitter, result, signal, params=params)
         return scores, scores.pop("_predictions", None)   # images and audio; video/volumes go slab by slab
 
     def write(result, params, scores, preds, metrics):
-        metrics.update(_signal_metrics(signal, scores))
+        metrics.update(_signal_metrics(signal, scores), supervise=supervise)
         report.save_figure(report.plot_curves(result.history["loss"], result.members,
                                               f"{args.model} on {Path(signal.path).name}"), out / "curves.png")
-        key = "psnr" if "psnr" in scores else "psnr_train"
+        key = _psnr_key(scores)
         finite = [i for i in range(len(result.members)) if np.isfinite(scores[key][i])
                   and (preds is None or np.isfinite(preds[i]).all())]
         if finite:
@@ -154,6 +165,11 @@ def _run_signal(args, out: Path, members: list, train) -> dict:
                 report.save_figure(report.plot_comparison(signal.values, pred, f"{args.model}, member {best}: "
                                                           f"{result.members[best]}", kind=signal.kind),
                                    out / "comparison.png")
+            if supervise != "value":
+                report.save_figure(poisson.figures.plot_reconstruction(
+                    signal.values, preds[best], scores["_jacobian"][best], scores["_laplacian"][best],
+                    f"{args.model} from the {supervise}, member {best}: {result.members[best]}",
+                    edges=scores["_edges"]), out / "poisson.png")
             suffix = {"audio": ".wav", "image": ".png", "video": ".mp4", "volume": ".npy"}[signal.kind]
             report.save_reconstruction(out / f"reconstruction{suffix}", pred, signal.kind, signal.sample_rate,
                                        frame_rate=signal.frame_rate)
@@ -213,7 +229,9 @@ def _signal_metrics(signal, scores) -> dict:
     for name, values in scores.items():
         if name.startswith("_"):
             continue
-        if values:
+        if name.startswith("band_"):   # one list per member: the radial bands of a Poisson fit
+            m[name] = {"edges": scores["_edges"], "per_seed": values, "mean": np.mean(values, 0).tolist()}
+        elif values:
             m[name] = summarize(values)
     for name, curves in scores.get("_curves", {}).items():   # per frame / per slice, one list per member
         m[name] = np.asarray(curves, np.float64).round(4).tolist()
@@ -235,7 +253,7 @@ def cmd_fit(args, given: set) -> int:
     stem = Path(args.signal).stem if args.signal else "cameraman"
     m = run(args, given, axes, "fit", Path("runs") / f"{stem}-{args.model}")
     parts = [f"{name} {m[name]['mean']:.2f} ± {m[name]['std']:.2f}" for name in
-             ("psnr", "psnr_train", "psnr_test", "gradient_psnr", "gradient_psnr_train", "gradient_psnr_test",
+             ("psnr", "psnr_offset", "psnr_train", "psnr_test", "gradient_psnr", "gradient_psnr_train", "gradient_psnr_test",
               "snr", "ssim") if name in m]
     print(f"{m['model']}: " + ", ".join(parts) + f" ({m['seconds']:.1f} s)")
     _report_diverged(m)
@@ -300,7 +318,8 @@ def sweep_table(settings: list[dict]) -> str:
 
 
 def _psnr_key(m: dict) -> str:
-    return "psnr" if "psnr" in m else "psnr_train"
+    """The PSNR that ranks members: of the values, after the offset (derivative fits), or on the train pixels."""
+    return next((k for k in ("psnr", "psnr_offset") if k in m), "psnr_train")
 
 
 DEMO_WIDTH = 128  # two sine layers of 128 for both models: ~pixel count in parameters at 128×128

@@ -15,7 +15,7 @@ import numpy as np
 
 # the per-model defaults: one JAX-free protocol read by the parser and the recipes
 from spectral_inr.data.images import MAX_SIDE  # JAX-free
-from spectral_inr.protocols.cli import APPLIES_TO, BANDLIMIT_HELP, OMEGA0, SIGNAL_MODELS
+from spectral_inr.protocols.cli import APPLIES_TO, BANDLIMIT_HELP, OMEGA0, SIGNAL_MODELS, SUPERVISIONS
 
 EXIT_ERROR = 1
 
@@ -201,6 +201,10 @@ def _common(p: argparse.ArgumentParser, sweep: bool, d):
                         "images and audio, auto for video and volumes, where minibatches are drawn uniformly "
                         "with replacement each step as in SIREN's video protocol; a full batch that would not "
                         "fit in memory is refused before it starts)")
+    p.add_argument("--supervise", choices=SUPERVISIONS, default=d("value"),
+                   help="train on the image's values, or only on its gradient (Sobel) or Laplacian (5-point): "
+                        "SIREN's Poisson fits, images only; the image is then recovered up to a constant and "
+                        "reported after the best constant offset (psnr_offset)")
     p.add_argument("--test-fraction", type=_fraction, default=d(0.0),
                    help="hold out this fraction of pixels/samples (random, seed 0) and report train/test metrics")
     p.add_argument("--chunk", type=_positive(int, "--chunk"), default=d(100),

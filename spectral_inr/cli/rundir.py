@@ -25,8 +25,9 @@ from typing import Optional
 from spectral_inr.cli.parser import UsageError
 
 # what a run writes into its directory (``--overwrite`` removes exactly these)
-OUTPUTS = ("checkpoints", "metrics.json", "curves.png", "spectrum.png", "reconstruction.png", "reconstruction.wav", "reconstruction.mp4", "reconstruction.npy",
-           "comparison.png", "reconstruction.ply", "slices.png", "sweep.md", "sweep.json", "tb", "wandb")
+OUTPUTS = ("checkpoints", "metrics.json", "curves.png", "spectrum.png", "reconstruction.png", "reconstruction.wav",
+           "reconstruction.mp4", "reconstruction.npy", "comparison.png", "poisson.png", "reconstruction.ply",
+           "slices.png", "sweep.md", "sweep.json", "tb", "wandb")
 NOT_CONFIG = ("debug", "out", "resume", "overwrite", "log", "log_every")   # flags that do not define the run
 
 

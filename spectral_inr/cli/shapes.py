@@ -28,6 +28,8 @@ def check_flags(args, shape: bool) -> None:
             flag = "--" + dest.replace("_", "-")
             what = "images, audio and video" if shape else "meshes and point clouds (.obj/.ply/.stl/.off/.xyz)"
             raise UsageError(f"{flag} applies to {what} only")
+    if shape and getattr(args, "supervise", None) not in (None, "value"):
+        raise UsageError("--supervise applies to images only; a shape is fitted through its own loss (--task)")
     if shape and getattr(args, "test_fraction", 0):
         raise UsageError("--test-fraction applies to sampled signals only; a shape is evaluated against its surface")
 

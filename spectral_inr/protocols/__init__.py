@@ -15,11 +15,12 @@ from spectral_inr.protocols.dft import DFT_GIST, DftGist
 from spectral_inr.protocols.dft_optimizers import DFT_OPTIMIZERS, DftOptimizerStudy
 from spectral_inr.protocols.fields3d import FIELDS_VIDEO, FIELDS_VOLUME, Fit3D
 from spectral_inr.protocols.shapes import SHAPES_SDF, ShapeFit
+from spectral_inr.protocols.poisson import POISSON, PoissonFit
 from spectral_inr.protocols.harmonic import HARMONIC_MNIST, HarmonicMnist
 from spectral_inr.protocols.spectra import SPECTRA, SpectraStudy
 from spectral_inr.protocols.siren2 import SIREN2_AUDIO, AudioFit
 from spectral_inr.protocols.tuner import TUNER_KODAK, TunerKodak
 
 __all__ = ["TunerKodak", "TUNER_KODAK", "AudioFit", "SIREN2_AUDIO", "DftGist", "DFT_GIST", "DftOptimizerStudy", "DFT_OPTIMIZERS", "HarmonicMnist", "HARMONIC_MNIST",
-           "SpectraStudy", "SPECTRA", "Fit3D", "FIELDS_VIDEO", "FIELDS_VOLUME", "ShapeFit",
-           "SHAPES_SDF"]
+           "SpectraStudy", "SPECTRA", "Fit3D", "FIELDS_VIDEO", "FIELDS_VOLUME", "ShapeFit", "SHAPES_SDF",
+           "PoissonFit", "POISSON"]

@@ -83,6 +83,11 @@ APPLIES_TO = {
 }
 
 
+#: what a fit is trained on (``--supervise``): the values, or only an image's gradient or Laplacian (Poisson,
+#: SIREN §4.1; :mod:`spectral_inr.poisson`)
+SUPERVISIONS = ("value", "gradient", "laplacian")
+
+
 def first_omega0(model: str, kind: str) -> Optional[float]:
     """The default first-layer ω0 of ``model`` on a signal of ``kind`` (``"image"``/``"audio"``)."""
     m = SIGNAL_MODELS[model]
@@ -90,4 +95,4 @@ def first_omega0(model: str, kind: str) -> Optional[float]:
 
 
 __all__: Tuple[str, ...] = ("SignalModel", "SIGNAL_MODELS", "APPLIES_TO", "OMEGA0", "MIN_BANDLIMIT", "BANDLIMIT_HELP",
-                            "first_omega0")
+                            "SUPERVISIONS", "first_omega0")

@@ -147,9 +147,10 @@ def regularizer_fn(name: str, *, learned_bounds: bool = False) -> Optional[Calla
 
 
 def fitter(name: str, signal: Signal, *, batch_size: Optional[int] = None, shuffle: str = "fixed",
-           **model_kwargs) -> Fitter:
-    """The engine's :class:`~spectral_inr.train.Fitter` for model ``name`` on ``signal``."""
+           field_loss: Optional[Callable] = None, **model_kwargs) -> Fitter:
+    """The engine's :class:`~spectral_inr.train.Fitter` for model ``name`` on ``signal`` (``field_loss``: a loss
+    through the model's derivatives instead of the value MSE, e.g. :mod:`spectral_inr.poisson`'s)."""
     mfn = model_fn(name, signal, **model_kwargs)
     lb = model_kwargs.get("learned_bounds", False)
     return Fitter(mfn, optimizer_fn(name, mfn, learned_bounds=lb), regularizer=regularizer_fn(name, learned_bounds=lb),
-                  batch_size=batch_size, shuffle=shuffle)
+                  field_loss=field_loss, batch_size=batch_size, shuffle=shuffle)
