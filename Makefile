@@ -5,7 +5,7 @@ BIN     := $(VENV)/bin
 PROFILE ?= quick
 STAMP   := $(VENV)/.installed
 
-.PHONY: setup test test-all demo bench bench-gpu exp-all exp-kodak-gpu tables clean
+.PHONY: setup test test-all docs demo bench bench-gpu exp-all exp-kodak-gpu tables clean
 
 setup: $(STAMP)
 
@@ -20,6 +20,16 @@ test: setup
 
 test-all: setup
 	$(BIN)/python -m pytest -q -n 2 --dist loadfile -m ''
+
+# API reference + guides (mkdocs.yml) into site/, offline, warnings as errors; open site/index.html
+DOCS_STAMP := $(VENV)/.docs-installed
+
+$(DOCS_STAMP): $(STAMP)
+	$(BIN)/pip install --quiet -e '.[docs]'
+	touch $(DOCS_STAMP)
+
+docs: $(DOCS_STAMP)
+	NO_MKDOCS_2_WARNING=1 $(BIN)/python -m mkdocs build --strict
 
 demo: setup
 	$(BIN)/spectral-inr demo --out results/demo
@@ -51,4 +61,4 @@ tables: setup
 	$(BIN)/python -m experiments.tables
 
 clean:
-	rm -rf $(VENV) .pytest_cache build *.egg-info
+	rm -rf $(VENV) .pytest_cache build dist site *.egg-info
