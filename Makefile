@@ -5,7 +5,7 @@ BIN     := $(VENV)/bin
 PROFILE ?= quick
 STAMP   := $(VENV)/.installed
 
-.PHONY: setup test test-all docs demo bench bench-gpu exp-all exp-kodak-gpu tables clean
+.PHONY: setup test test-all docs wheel-check demo bench bench-gpu exp-all exp-kodak-gpu tables clean
 
 setup: $(STAMP)
 
@@ -30,6 +30,10 @@ $(DOCS_STAMP): $(STAMP)
 
 docs: $(DOCS_STAMP)
 	NO_MKDOCS_2_WARNING=1 $(BIN)/python -m mkdocs build --strict
+
+# sdist + wheel, the wheel installed into a fresh venv (not editable) and run from outside the tree
+wheel-check:
+	bash scripts/wheel_check.sh
 
 demo: setup
 	$(BIN)/spectral-inr demo --out results/demo
