@@ -68,8 +68,8 @@ def test_tuner_bounds_custom_loop(tmp_path):
     # with the link every bounded weight is inside its bound; without it some leave it (the point of the example)
     assert bounded.count("≤") == 2 and "(>" not in bounded, bounded
     assert "(>" in free, free
-    psnr = [float(re.split(r"\s*\|\s*", row)[3]) for row in (bounded, free)]
-    assert min(psnr) > 20, psnr
+    cells = [re.split(r"\s*\|\s*", row) for row in (bounded, free)]
+    assert all(float(c[2]) > 20 and float(c[3]) > 15 for c in cells), cells   # train and held-out PSNR
 
 
 def test_mnist_fields(tmp_path):
@@ -80,4 +80,4 @@ def test_mnist_fields(tmp_path):
     with np.load(tmp_path / "fields" / "fields.npz") as saved:
         assert saved["labels"].shape == (8,) and saved["psnr"].shape == (8,)
         kernels = [k for k in saved.files if k.startswith("params/") and k.endswith("/kernel")]
-        assert len(kernels) == 4 and all(saved[k].shape[0] == 8 for k in kernels)
+        assert len(kernels) == 3 and all(saved[k].shape[0] == 8 for k in kernels)
