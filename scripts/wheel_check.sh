@@ -17,7 +17,9 @@ say "building sdist and wheel (python -m build: the wheel is built from the sdis
 "$PY" -m venv "$WORK/build-env"
 pipq() { "$@" > "$WORK/pip.log" 2>&1 || { tail -40 "$WORK/pip.log"; return 1; }; }   # pip's output only on failure
 pipq "$WORK/build-env/bin/pip" install --quiet build
+[ -e "$ROOT/spectral_inr.egg-info" ] && had_egg_info=1 || had_egg_info=0   # the sdist step writes one into the tree
 "$WORK/build-env/bin/python" -m build --outdir "$WORK/dist" "$ROOT" > "$WORK/build.log" 2>&1 || { tail -40 "$WORK/build.log"; exit 1; }
+[ "$had_egg_info" = 1 ] || rm -rf "$ROOT/spectral_inr.egg-info"
 ls -l "$WORK/dist"
 
 say "checking the wheel's contents"
