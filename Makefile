@@ -5,11 +5,11 @@ BIN     := $(VENV)/bin
 PROFILE ?= quick
 STAMP   := $(VENV)/.installed
 
-.PHONY: setup test test-all demo bench bench-gpu exp-all exp-kodak-gpu tables clean
+.PHONY: setup test test-all docs wheel-check demo bench bench-gpu exp-all exp-kodak-gpu tables clean
 
 setup: $(STAMP)
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml spectral_inr/_version.py
 	$(PY) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[dev]'
@@ -20,6 +20,20 @@ test: setup
 
 test-all: setup
 	$(BIN)/python -m pytest -q -n 2 --dist loadfile -m ''
+
+# API reference + guides (mkdocs.yml) into site/, offline, warnings as errors; open site/index.html
+DOCS_STAMP := $(VENV)/.docs-installed
+
+$(DOCS_STAMP): $(STAMP)
+	$(BIN)/pip install --quiet -e '.[docs]'
+	touch $(DOCS_STAMP)
+
+docs: $(DOCS_STAMP)
+	NO_MKDOCS_2_WARNING=1 $(BIN)/python -m mkdocs build --strict
+
+# sdist + wheel, the wheel installed into a fresh venv (not editable) and run from outside the tree
+wheel-check:
+	bash scripts/wheel_check.sh
 
 demo: setup
 	$(BIN)/spectral-inr demo --out results/demo
@@ -51,4 +65,4 @@ tables: setup
 	$(BIN)/python -m experiments.tables
 
 clean:
-	rm -rf $(VENV) .pytest_cache build *.egg-info
+	rm -rf $(VENV) .pytest_cache build dist site *.egg-info

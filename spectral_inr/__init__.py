@@ -12,3 +12,5 @@ Modules:
 
 See README.md for the quick start and docs/ for the protocols and results.
 """
+from spectral_inr._version import __version__
+
