@@ -5,7 +5,7 @@ BIN     := $(VENV)/bin
 PROFILE ?= quick
 STAMP   := $(VENV)/.installed
 
-.PHONY: setup test test-all docs wheel-check demo bench bench-gpu exp-all exp-kodak-gpu tables clean
+.PHONY: setup test test-all docs wheel-check demo bench bench-gpu device-check exp-all exp-kodak-gpu tables clean
 
 setup: $(STAMP)
 
@@ -46,6 +46,10 @@ bench: setup
 # One GPU (e.g. an H200 with jax+CUDA and torch, no network): step vs torch CUDA, TF32, K=5000 fields, Kodak time
 bench-gpu:
 	bash benchmarks/gpu.sh $(DATA)
+
+# One GPU, ten minutes (docs/device_check.md): pytest -m device, step vs torch, TF32, K=5000 fields, Kodak probe
+device-check:
+	bash scripts/device_check.sh $(DATA)
 
 # Reproductions: make exp-kodak PROFILE=quick|official|paper|cpu (profiles: spectral_inr/protocols; data: $$SPECTRAL_INR_DATA, else ../shared/data)
 DATA ?= $(or $(SPECTRAL_INR_DATA),$(abspath ../shared/data))
