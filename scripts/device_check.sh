@@ -10,10 +10,10 @@
 # installed into a temporary folder, never into the system.  Stages (budgets on a GPU, ≈ 9 min in all):
 #
 #   a. pytest -m device         120 s  every model fwd/bwd, sharded sweep, checkpoint round trip, memory
-#   b. train step 512² vs torch 150 s  SIREN 3×256 and TUNER, PyTorch CUDA eager and torch.compile
+#   b. train step 512² vs torch 120 s  SIREN 3×256 and TUNER, PyTorch CUDA eager and torch.compile
 #   c. TF32 vs float32           90 s  SIREN on cameraman 512², 2,000 steps (a 40 dB+ fit)
 #   d. many fields, K = 5,000   120 s  MNIST digits (synthetic without DATA_DIR/mnist), one vmap vs sequential
-#   e. exp-kodak official probe  60 s  compile timed apart, full protocol extrapolated from steady steps
+#   e. exp-kodak official probe  90 s  compile timed apart, full protocol extrapolated from steady steps
 #
 # A stage that fails or runs out of time is recorded and the next one runs.  Results go to
 # $OUT (default results/device-check-<device>/): one folder or file per stage, its log, and
@@ -47,7 +47,7 @@ BACKEND=$($PY -c "import jax; print(jax.default_backend())" 2>/dev/null || echo 
 DEVICE=$($PY -c "import jax, re; print(re.sub(r'[^A-Za-z0-9]+', '-', jax.devices()[0].device_kind).strip('-').lower())" 2>/dev/null || echo unknown)
 if [ "$BACKEND" = gpu ] && [ "${TINY:-0}" = 0 ]; then
   MODE=full
-  B_A=120; B_B=150; B_C=90; B_D=120; B_E=60
+  B_A=120; B_B=120; B_C=90; B_D=120; B_E=90
   STEP_ARGS="--sizes 512x512 --repeats 5"
   PREC_ARGS="--side 512 --steps 2000"
   MANY_ARGS="--many-k 5000 --many-steps 500 --many-seq 8 --many-vmap-max-k 5000"
