@@ -25,8 +25,8 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import itertools
 import json
-import math
 import os
 import statistics
 import time
@@ -52,7 +52,7 @@ def tiny_protocol():
 def protocol_fits(p) -> list:
     """``(name, pixels, steps)`` of every sweep the protocol runs for one method (experiments/kodak.py)."""
     n = p.pixels()
-    train = n - int(round(p.test_fraction * n))
+    train = n - round(p.test_fraction * n)
     fits = [("split", train, p.steps(train))]
     if p.train_metrics == "full-fit":
         fits.append(("full", n, p.steps(n)))
@@ -62,7 +62,7 @@ def protocol_fits(p) -> list:
 def steady_step_seconds(marks) -> float:
     """Median seconds per step over the chunks after the first; ``marks``: ``[(done, t)]`` with the
     sweep's start as ``(0, t0)``, then one per chunk end."""
-    rates = [(t1 - t0) / (d1 - d0) for (d0, t0), (d1, t1) in zip(marks[1:], marks[2:]) if d1 > d0]
+    rates = [(t1 - t0) / (d1 - d0) for (d0, t0), (d1, t1) in itertools.pairwise(marks[1:]) if d1 > d0]
     if not rates:
         raise ValueError("need at least two chunks after the start to time the steady state")
     return statistics.median(rates)

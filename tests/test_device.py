@@ -15,7 +15,6 @@ import pytest
 from spectral_inr import recipes
 from spectral_inr.signals import Signal
 from spectral_inr.train import memory, sweep
-from spectral_inr.train.fitter import Fitter
 
 pytestmark = pytest.mark.device
 
