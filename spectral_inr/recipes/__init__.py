@@ -5,13 +5,14 @@
   image or audio signal: ``fitter("tuner", signal)``;
 * :mod:`~spectral_inr.recipes.tuner` — TUNER's Kodak protocol (``protocols.tuner``);
 * :mod:`~spectral_inr.recipes.siren2` — SIREN²'s audio protocol (``protocols.siren2``);
-* :mod:`~spectral_inr.recipes.harmonic` — the Harmonic MLP on MNIST (``protocols.harmonic``).
+* :mod:`~spectral_inr.recipes.harmonic` — the Harmonic MLP on MNIST (``protocols.harmonic``);
+* :mod:`~spectral_inr.recipes.depth` — the depth study (``protocols.depth``).
 
 The models' learning rate (and any other swept value) is read from the member's ``hp``.
 """
-from spectral_inr.recipes import harmonic, siren2, tuner
+from spectral_inr.recipes import depth, harmonic, siren2, tuner
 from spectral_inr.recipes.signal import SIGNAL_MODELS, fitter, model_fn, optimizer_fn, regularizer_fn
 from spectral_inr.recipes.tuner import TUNER_PROTOCOL_METHODS, tuner_protocol_fitter
 
 __all__ = ["SIGNAL_MODELS", "fitter", "model_fn", "optimizer_fn", "regularizer_fn", "TUNER_PROTOCOL_METHODS",
-           "tuner_protocol_fitter", "harmonic", "siren2", "tuner"]
+           "tuner_protocol_fitter", "depth", "harmonic", "siren2", "tuner"]
