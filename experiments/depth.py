@@ -21,6 +21,7 @@ keeps what finished); ``report`` writes the Markdown and the figure from the JSO
 from __future__ import annotations
 
 import dataclasses
+import json
 
 import jax
 import jax.numpy as jnp
@@ -228,37 +229,94 @@ def _finish(study, signal_name, method, hidden, fitter, result, rec, signal, ste
     return rec
 
 
-def run(study, data_root=None, partial=None, out=None, signals=None):
+#: the study fields each signal's records depend on (a record is reused by ``--resume`` when they match)
+RECORD_FIELDS = {"kodak": ("kodak", "tolerance", "spectrum_order"),
+                 "audio": ("audio", "tolerance", "spectrum_order", "audio_test_fraction", "audio_tuner_frequencies",
+                           "audio_tuner_lr")}
+
+
+def reusable(previous: dict | None, config: dict) -> dict:
+    """``{signal: {run key: record}}`` of ``previous`` (a saved payload) whose signal's study fields equal
+    ``config``'s (``dataclasses.asdict`` of the study, compared after a JSON round trip)."""
+    if not previous:
+        return {}
+    config = json.loads(json.dumps(config))
+    return {s: dict(previous.get("runs", {}).get(s, {})) for s, fields in RECORD_FIELDS.items()
+            if all(previous["config"].get(f) == config[f] for f in fields)}
+
+
+def references(images, clip, splits) -> dict:
+    """What a held-out test score is worth: each held-out pixel/sample linearly interpolated from the fitted
+    ones (``scipy.interpolate.griddata`` on the image, ``np.interp`` on the clip), predicting silence, and
+    the clip's share of spectral energy above half its Nyquist limit."""
+    from scipy.interpolate import griddata
+
+    train, test = splits["kodak"]
+    coords = images[0].coords()
+    kodak = [float(metrics.psnr(np.clip(griddata(coords[train], img.targets()[train], coords[test], "linear"), 0, 1),
+                                img.targets()[test])) for img in images]
+    train, test = (np.sort(i) for i in splits["audio"])
+    t = clip.values[:, 0]
+    energy = np.abs(np.fft.rfft(t - t.mean())) ** 2
+    return {"kodak": {"linear_interpolation_psnr_test": kodak},
+            "audio": {"linear_interpolation_psnr_test": float(metrics.waveform_psnr(np.interp(test, train, t[train]),
+                                                                                    t[test])),
+                      "silence_psnr_test": float(metrics.waveform_psnr(np.zeros_like(t[test]), t[test])),
+                      "energy_above_half_nyquist": float(energy[len(energy) // 2:].sum() / energy.sum())}}
+
+
+def run(study, data_root=None, partial=None, out=None, signals=None, args=None, previous=None):
     """``payload``: every (method, hidden layers) of ``study.runs()`` on Kodak, then on the audio clip.
     ``signals`` (``{"kodak": [images], "audio": clip}``) replaces loading the data (tests);
-    ``partial(payload)`` writes what finished after every fit."""
+    ``partial(payload)`` writes what finished after every fit; ``previous`` (or, with ``--resume``, the
+    saved ``<out>/depth-<profile>.json``) lends the records whose signal's settings are unchanged."""
+    if previous is None and args is not None and args.resume and out is not None:
+        path = out / f"depth-{args.profile}.json"
+        previous = json.loads(path.read_text()) if path.exists() else None
+    config = dataclasses.asdict(study)
+    reused = reusable(previous, config)
     signals = signals or load_signals(study, data_root)
     images, clip = signals["kodak"], signals["audio"]
     h, w = images[0].shape
     splits = {"kodak": train_test_split(h * w, test_fraction=study.kodak.test_fraction, seed=0),
               "audio": train_test_split(clip.shape[0], test_fraction=study.audio_test_fraction, seed=0)}
+    base = {"config": config,
+            "signals": {"kodak": [img.path for img in images], "audio": clip.path,
+                        "audio_samples": clip.shape[0], "kodak_shape": [h, w]},
+            "budgets": {s: study.budget(s) for s in SIGNALS},
+            "references": references(images, clip, splits)}
     records = {s: {} for s in SIGNALS}
     todo = [(s, m, k) for s in SIGNALS for m, k in study.runs()]
+    kept = {s: [] for s in SIGNALS}
     payload = {}
     for signal_name, method, hidden in todo:
-        if signal_name == "kodak":
+        key = f"{method}/{hidden}"
+        if key in reused.get(signal_name, {}):
+            rec = reused[signal_name][key]
+            kept[signal_name].append(key)
+        elif signal_name == "kodak":
             rec = run_kodak(study, method, hidden, images, splits["kodak"])
         else:
             rec = run_audio(study, method, hidden, clip, splits["audio"])
-        records[signal_name][f"{method}/{hidden}"] = rec
+        records[signal_name][key] = rec
         print(f"{signal_name} {method} ×{hidden} (width {rec['width']}, {rec['parameters']:,} params): "
               f"PSNR train {mean_std(rec['psnr_train'])}, test {mean_std(rec['psnr_test'])}, "
-              f"grad {mean_std(rec['gradient_psnr'])} ({rec['seconds']:.0f} s)", flush=True)
+              f"grad {mean_std(rec['gradient_psnr'])} ({rec['seconds']:.0f} s"
+              + (", reused)" if key in kept[signal_name] else ")"), flush=True)
         done = sum(len(r) for r in records.values())
-        payload = {"config": dataclasses.asdict(study),
-                   "signals": {"kodak": [img.path for img in images], "audio": clip.path,
-                               "audio_samples": clip.shape[0], "kodak_shape": [h, w]},
-                   "budgets": {s: study.budget(s) for s in SIGNALS},
-                   "runs": {s: dict(r) for s, r in records.items()},
-                   "complete": done == len(todo)}
+        payload = {**base, "runs": {s: dict(r) for s, r in records.items()}, "complete": done == len(todo)}
+        if any(kept.values()):
+            payload["reused"] = {"runs": {s: list(k) for s, k in kept.items() if k},
+                                 "from_run_seconds": previous.get("seconds")}
         if partial is not None and not payload["complete"]:
             partial(payload)
     return payload
+
+
+def _flags(parser):
+    parser.add_argument("--resume", action="store_true",
+                        help="reuse the records of <out>/depth-<profile>.json whose signal's settings are unchanged "
+                             "(a stopped run, or a run whose other signal changed)")
 
 
 # --- report -------------------------------------------------------------------------------------
@@ -289,14 +347,15 @@ def figure(payload: dict):
             ax.set(xlabel="hidden layers", ylabel=label, title=f"{signal_name}: {label}")
             ax.set_xticks(payload["config"]["hidden_layers"])
             ax.grid(alpha=0.3)
-        axes[0, col].legend(fontsize=7)
+        if axes[0, col].get_legend_handles_labels()[0]:
+            axes[0, col].legend(fontsize=7)
     fig.tight_layout()
     return fig
 
 
 def main(argv=None):
     return common.main("depth", protocols.DEPTH, run, report, argv, description=__doc__.splitlines()[0],
-                       files=True)
+                       extra=_flags, files=True)
 
 
 if __name__ == "__main__":

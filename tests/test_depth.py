@@ -162,3 +162,15 @@ def test_end_to_end_tiny_run_writes_json_report_and_figure(tmp_path):
     exp.main(["--profile", "quick", "--report-only", "--out", str(tmp_path)])
     assert (tmp_path / "depth-quick.md").read_text() == text
     assert saved["budgets"] == {"kodak": study.budget("kodak"), "audio": study.budget("audio")}
+
+
+def test_resume_reuses_only_the_records_of_a_signal_whose_settings_are_unchanged():
+    study = proto.SMOKE
+    config = dataclasses.asdict(study)
+    previous = {"config": json.loads(json.dumps(config)), "seconds": 5.0,
+                "runs": {"kodak": {"siren/1": {"x": 1}}, "audio": {"siren/1": {"x": 2}}}}
+    assert exp.reusable(previous, config) == previous["runs"]
+    other_clip = dataclasses.asdict(dataclasses.replace(study, audio=dataclasses.replace(study.audio, clips=("a.wav",))))
+    assert exp.reusable(previous, other_clip) == {"kodak": {"siren/1": {"x": 1}}}
+    tighter = dataclasses.asdict(dataclasses.replace(study, tolerance=0.01))
+    assert exp.reusable(previous, tighter) == {} and exp.reusable(None, config) == {}

@@ -35,6 +35,14 @@ def signal_table(payload: dict, signal: str) -> str:
             row.append(mean_std(r["ssim"], 3))
         row += [mean_std(r["high_band_ratio"]), f"{r['seconds']:.0f}"]
         rows.append(row)
+    ref = payload.get("references", {}).get(signal)
+    if ref:   # what the test column is worth: the held-out samples interpolated from the fitted ones
+        blank = ["—"] * (3 if signal == "kodak" else 2)
+        rows.append(["linear interpolation (reference)", "—", "—", "—", "—",
+                     mean_std(np.atleast_1d(ref["linear_interpolation_psnr_test"]))] + blank + ["—"])
+        if "silence_psnr_test" in ref:
+            rows.append(["silence (reference)", "—", "—", "—", "—", f"{ref['silence_psnr_test']:.2f}"]
+                        + blank + ["—"])
     grad = "grad PSNR (TUNER's, full image)" if signal == "kodak" else "derivative PSNR"
     headers = ["method", "hidden layers", "width", "parameters (vs budget)", "PSNR train", "PSNR test", grad]
     headers += (["SSIM"] if signal == "kodak" else []) + ["high-band ratio", "seconds"]
@@ -122,6 +130,16 @@ def markdown(payload: dict) -> str:
     for signal in ("kodak", "audio"):
         if payload["runs"].get(signal):
             text += f"\n### {SIGNAL_TITLES[signal]}\n\n" + spectrum_table(payload, signal)
+    ref = payload.get("references", {}).get("audio")
+    if ref:
+        text += (f"\nThe clip's share of spectral energy above half its Nyquist limit: "
+                 f"{ref['energy_above_half_nyquist']:.3f}.\n")
+    if payload.get("reused"):
+        kept = payload["reused"]
+        text += ("\n_Resumed (`--resume`): the records of " + "; ".join(
+            f"{SIGNAL_TITLES[s]} ({len(k)} runs)" for s, k in kept["runs"].items())
+            + f" come from an earlier run of the same settings ({kept['from_run_seconds'] or float('nan'):.0f} s "
+              "wall time); the footer's wall time is this run's._\n")
     if not payload.get("complete", True):
         text += "\n_Incomplete: the run stopped before every (method, depth) finished._\n"
     return text
