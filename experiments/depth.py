@@ -344,6 +344,9 @@ def figure(payload: dict):
                 e = [np.nanstd(v) for _, v in pts]
                 ax.errorbar(x, y, yerr=e, marker="o", capsize=3, label=method,
                             linestyle="--" if method in protocols.depth.VARIANTS else "-")
+            ref = payload.get("references", {}).get(signal_name, {}).get("linear_interpolation_psnr_test")
+            if key == "psnr_test" and ref is not None:
+                ax.axhline(float(np.mean(ref)), color="gray", linestyle=":", label="linear interpolation")
             ax.set(xlabel="hidden layers", ylabel=label, title=f"{signal_name}: {label}")
             ax.set_xticks(payload["config"]["hidden_layers"])
             ax.grid(alpha=0.3)

@@ -133,13 +133,13 @@ def markdown(payload: dict) -> str:
     ref = payload.get("references", {}).get("audio")
     if ref:
         text += (f"\nThe clip's share of spectral energy above half its Nyquist limit: "
-                 f"{ref['energy_above_half_nyquist']:.3f}.\n")
+                 f"{ref['energy_above_half_nyquist']:.2g}.\n")
     if payload.get("reused"):
         kept = payload["reused"]
         text += ("\n_Resumed (`--resume`): the records of " + "; ".join(
             f"{SIGNAL_TITLES[s]} ({len(k)} runs)" for s, k in kept["runs"].items())
-            + f" come from an earlier run of the same settings ({kept['from_run_seconds'] or float('nan'):.0f} s "
-              "wall time); the footer's wall time is this run's._\n")
+            + " come from an earlier run with the same settings for that signal (its wall time, every signal "
+              f"included: {kept['from_run_seconds'] or float('nan'):.0f} s); the footer's wall time is this run's._\n")
     if not payload.get("complete", True):
         text += "\n_Incomplete: the run stopped before every (method, depth) finished._\n"
     return text
