@@ -2,7 +2,7 @@
 
 A table lives between ``<!-- table:NAME -->`` and ``<!-- /table -->``, a figure inside prose between
 ``<!-- value:NAME -->`` and ``<!-- /value -->``. Each NAME has one generator (``readme.py``,
-``performance.py``, ``fidelity.py``, ``findings.py``) that reads one or a few committed JSON files;
+``performance.py``, ``fidelity.py``, ``findings.py``, ``depth.py``) that reads one or a few committed JSON files;
 nothing between the markers is typed by hand.
 
     python -m experiments.tables            # = make tables: rewrite README.md and docs/*.md in place
@@ -13,12 +13,12 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from experiments.tables import fidelity, fields3d, findings, performance, poisson, readme, shapes  # noqa: F401  (register the generators)
+from experiments.tables import depth, fidelity, fields3d, findings, performance, poisson, readme, shapes  # noqa: F401  (register the generators)
 from experiments.tables.registry import GENERATORS, Results
 
 ROOT = Path(__file__).resolve().parents[2]
 DOCS = ("README.md", "docs/performance.md", "docs/fidelity.md", "docs/findings.md", "docs/data.md", "docs/shapes.md",
-        "docs/poisson.md")
+        "docs/poisson.md", "docs/depth.md")
 BLOCK = re.compile(r"<!-- (?P<kind>table|value):(?P<name>[\w.-]+) -->(?P<body>.*?)<!-- /(?P=kind) -->", re.S)
 
 

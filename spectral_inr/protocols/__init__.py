@@ -11,6 +11,7 @@ A protocol is a frozen dataclass; variants are ``dataclasses.replace`` of it:
 Experiments (``experiments/``) and the CLI read these instead of re-stating
 constants.
 """
+from spectral_inr.protocols.depth import DEPTH, DepthStudy
 from spectral_inr.protocols.dft import DFT_GIST, DftGist
 from spectral_inr.protocols.dft_optimizers import DFT_OPTIMIZERS, DftOptimizerStudy
 from spectral_inr.protocols.fields3d import FIELDS_VIDEO, FIELDS_VOLUME, Fit3D
@@ -23,4 +24,4 @@ from spectral_inr.protocols.tuner import TUNER_KODAK, TunerKodak
 
 __all__ = ["TunerKodak", "TUNER_KODAK", "AudioFit", "SIREN2_AUDIO", "DftGist", "DFT_GIST", "DftOptimizerStudy", "DFT_OPTIMIZERS", "HarmonicMnist", "HARMONIC_MNIST",
            "SpectraStudy", "SPECTRA", "Fit3D", "FIELDS_VIDEO", "FIELDS_VOLUME", "ShapeFit", "SHAPES_SDF",
-           "PoissonFit", "POISSON"]
+           "PoissonFit", "POISSON", "DepthStudy", "DEPTH"]

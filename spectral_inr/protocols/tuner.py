@@ -45,6 +45,7 @@ class TunerKodak:
     train_metrics: str = "full-fit"    # the table's train columns come from a separate fit on all pixels
     # --- TUNER model ----------------------------------------------------------------------
     width: int = 416                   # poster: 416 input and 416 hidden neurons
+    n_frequencies: Optional[int] = None   # input neurons (rows of the reference list); None: = width, as the poster
     depth: int = 1                     # config_init.yml hidden_layers: 1
     frequencies: str = "reference"     # train_mrnet.py init_freqs: low 0..7, high 0,13,…,156
     period: float = 4.0                # config_init.yml period: 4 (the ablation scripts use 3)
@@ -57,6 +58,9 @@ class TunerKodak:
     # sorts first and takes 1.0, so the real hidden matrix gets 0.4/ω_G on every column.
     clamp_bounds: Tuple[float, float] = (0.4, 0.4)
     c_deep: float = C_DEEP             # config_init.yml bounds [[1., .6], 1.]: deeper hidden layers
+    # ablations/ablation_deep_bounds.py clamps the second hidden layer at bounds[1]/ω_G = c_deep/ω_G;
+    # False: the projection leaves hidden layers past the first alone (c_deep then only sets their init)
+    clamp_deep: bool = True
     learned_penalty: str = "sum"       # paper: L_reg = Σ_j |c_j|
     learned_lambda: float = LEARNED_LAMBDA   # config_init.yml loss_weights bound: .00002
     # --- the paper's SIREN baseline (train_siren.py) --------------------------------------
