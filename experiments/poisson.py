@@ -134,9 +134,15 @@ def edges_text(payload) -> str:
             f"{hi:.1f} cycles (its bandlimit B = {n} // 6); high: above, to Nyquist ({n // 2} cycles) and the corners")
 
 
+def _methods(payload, supervise):
+    """``(method, record)`` in the protocol's order (the JSON's keys come back sorted)."""
+    res = payload["results"][supervise]
+    return [(m, res[m]) for m in payload["config"]["methods"] if m in res]
+
+
 def table(payload, supervise) -> str:
     rows = []
-    for m, r in payload["results"][supervise].items():
+    for m, r in _methods(payload, supervise):
         rows.append([LABELS.get(m, m)] + [mean_std(r[k], 3 if k == "ssim_offset" else 2) for k in SCALARS]
                     + _band_cells(r) + [f"{r['parameters']:,}", f"{r['seconds']:.0f}"])
     return markdown_table(["method", "PSNR (offset)", "SSIM (offset)", "grad PSNR", "∇ SNR", "Δ SNR",
@@ -146,7 +152,7 @@ def table(payload, supervise) -> str:
 def per_image(payload, supervise) -> str:
     names = [im["name"] for im in payload["images"]]
     rows = []
-    for m, r in payload["results"][supervise].items():
+    for m, r in _methods(payload, supervise):
         by = {}
         for member, v in zip(r["members"], r["psnr_offset"]):
             by.setdefault(member["image"], []).append(v)
@@ -187,7 +193,7 @@ def figures(payload, arrays=None) -> dict:
     fig, axes = plt.subplots(2, len(sups), figsize=(5.5 * len(sups), 7), squeeze=False)
     n = payload["images"][0]["shape"][0]
     for j, s in enumerate(sups):
-        for m, r in payload["results"][s].items():
+        for m, r in _methods(payload, s):
             loss = np.asarray(r["loss_every_10"], np.float64)
             axes[0, j].semilogy(np.arange(loss.shape[1]) * 10, np.nanmean(loss, 0), label=LABELS.get(m, m))
             err = np.asarray(r["error_radial"], np.float64)
@@ -202,7 +208,7 @@ def figures(payload, arrays=None) -> dict:
     # band SNR bars
     fig, axes = plt.subplots(1, len(sups), figsize=(5.5 * len(sups), 3.4), squeeze=False)
     for j, s in enumerate(sups):
-        methods = list(payload["results"][s])
+        methods = [m for m, _ in _methods(payload, s)]
         x = np.arange(len(payload["band_names"]))
         for i, m in enumerate(methods):
             b = np.asarray(payload["results"][s][m]["band_snr"], np.float64)
@@ -216,7 +222,7 @@ def figures(payload, arrays=None) -> dict:
     if arrays is not None:
         names = list(arrays["images"])
         for s in sups:
-            methods = list(payload["results"][s])
+            methods = [m for m, _ in _methods(payload, s)]
             fig, axes = plt.subplots(len(names), len(methods) + 1, figsize=(2.3 * (len(methods) + 1), 2.4 * len(names)),
                                      squeeze=False)
             for i, name in enumerate(names):

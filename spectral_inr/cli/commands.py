@@ -306,7 +306,8 @@ def sweep_table(settings: list[dict]) -> str:
     """Markdown of :func:`sweep_settings`: one row per setting, best first."""
     key = next(k for k in settings[0] if k.startswith("psnr"))
     names = list(settings[0]["hyper"])
-    lines = ["| " + " | ".join(names) + " | PSNR mean ± std (dB) | seeds | diverged |",
+    psnr = "PSNR after the offset" if key == "psnr_offset" else "PSNR"   # a --supervise gradient/laplacian sweep
+    lines = ["| " + " | ".join(names) + f" | {psnr} mean ± std (dB) | seeds | diverged |",
              "|" + "---|" * (len(names) + 3)]
     for e in settings:
         s = e[key]
