@@ -61,6 +61,13 @@ def experiments(r) -> str:
     sdf = r["sdf-quick"]
     rows.append(["`exp-sdf`", "`quick`, `paper` (SIREN's `train_sdf.py`, for a GPU)", sdf["config"]["reduced"],
                  f"{duration(sdf['seconds'])} ({len(sdf['methods'])} rows)"])
+    poisson = r["poisson-quick"]
+    rows.append(["`exp-poisson`", "`quick`, `paper` (SIREN's Poisson scripts, for a GPU)", poisson["config"]["reduced"],
+                 duration(poisson["seconds"])])
+    depth = r["depth-quick"]
+    reused = " (audio; the Kodak half reused from an earlier run of the same settings)" if depth.get("reused") else ""
+    rows.append(["`exp-depth`", "`quick`, `paper` (for a GPU)", depth["config"]["reduced"],
+                 duration(depth["seconds"]) + reused])
     return markdown_table(["experiment", "profiles", "quick profile: what is reduced", "wall time here (results file)"], rows)
 
 
