@@ -14,7 +14,7 @@ import jax
 import numpy as np
 
 from experiments import common
-from experiments.formatting import markdown_table, mean_std
+from experiments.formatting import markdown_table, mean_std, protocol_heading
 from spectral_inr import evaluation, recipes
 from spectral_inr.metrics import psnr_from_mse
 from spectral_inr.protocols.cli import OMEGA0, SIGNAL_MODELS
@@ -108,8 +108,7 @@ def markdown(payload: dict, title: str) -> str:
                        f"{r['seconds']:.0f}"])
     unit = "frame" if kind == "video" else "slice"
     shape = "×".join(map(str, sig["shape"]))
-    text = (f"# {title} ({c['name']})\n\nProtocol `spectral_inr.protocols.fields3d` `{c['name']}`"
-            + (f" — reduced: {c['reduced']}" if c["reduced"] else "") + ".\n\n"
+    text = (protocol_heading(title, "fields3d", c) + ".\n\n"
             f"Signal `{sig['path']}`, {kind} {shape}; {c['steps']} steps of minibatches drawn uniformly with "
             f"replacement (SIREN's video protocol), {c['seeds']} seeds. SIREN, FINER and SIREN²: {c['depth']} sine "
             f"layers × {c['width']}; TUNER: one bounded sine layer on integer frequencies of the 3-D lattice below "

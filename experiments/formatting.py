@@ -37,3 +37,10 @@ def duration(seconds: float) -> str:
 def span(values, digits: int = 1) -> str:
     """``lo–hi`` of ``values``."""
     return f"{min(values):.{digits}f}–{max(values):.{digits}f}"
+
+
+def protocol_heading(title: str, module: str, config: dict) -> str:
+    """``# <title> (<profile>)`` and the line naming the protocol (and what its variant reduces),
+    without the line's ending: each report goes on with ``.`` or its own details."""
+    return (f"# {title} ({config['name']})\n\nProtocol `spectral_inr.protocols.{module}` `{config['name']}`"
+            + (f" — reduced: {config['reduced']}" if config["reduced"] else ""))

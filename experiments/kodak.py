@@ -30,7 +30,7 @@ import time
 import numpy as np
 
 from experiments import common
-from experiments.formatting import markdown_table, mean_std
+from experiments.formatting import markdown_table, mean_std, protocol_heading
 from spectral_inr import evaluation, protocols, recipes
 from spectral_inr.data import load_kodak, train_test_split
 from spectral_inr.metrics import psnr_from_mse
@@ -227,8 +227,7 @@ def markdown(payload: dict) -> str:
     side = c["resize"] or c["crop"]
     res = f"{side}×{side}" + (f" (from {c['crop']}² crops)" if c["resize"] else "")
     bounds = lambda b: tuple(b) if isinstance(b, list) else b  # noqa: E731  (JSON lists read as the tuples run)
-    text = (f"# exp-kodak ({c['name']})\n\nProtocol `spectral_inr.protocols.tuner` `{c['name']}`"
-            + (f" — reduced: {c['reduced']}" if c["reduced"] else "") + ".\n\n"
+    text = (protocol_heading("exp-kodak", "tuner", c) + ".\n\n"
             f"{len(c['images'])} Kodak images at {res}, width {c['width']}, batch {c['batch_size'] or 'full'}, "
             f"{c['epochs']} epochs, {c['seeds']} seeds; TUNER: period {c['period']}, low limit {c['low_limit']}, init "
             f"bounds {bounds(c['init_bounds'])}, clamp bounds {bounds(c['clamp_bounds'])}, Adam {c['lr']}; "

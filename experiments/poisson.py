@@ -16,7 +16,7 @@ import jax
 import numpy as np
 
 from experiments import common
-from experiments.formatting import markdown_table, mean_std
+from experiments.formatting import markdown_table, mean_std, protocol_heading
 from spectral_inr import poisson, protocols
 from spectral_inr.models import siren2_noise_scales
 from spectral_inr.protocols.cli import OMEGA0
@@ -163,8 +163,7 @@ def per_image(payload, supervise) -> str:
 def markdown(payload) -> str:
     c = payload["config"]
     names = ", ".join(im["name"] for im in payload["images"])
-    text = (f"# exp-poisson ({c['name']})\n\nProtocol `spectral_inr.protocols.poisson` `{c['name']}`"
-            + (f" — reduced: {c['reduced']}" if c["reduced"] else "") + ".\n\n"
+    text = (protocol_heading("exp-poisson", "poisson", c) + ".\n\n"
             f"Images {names} at {c['side']}², {'gray' if c['gray'] else 'RGB'}; {c['steps']} whole-image Adam steps at "
             f"lr {c['lr']:g}, {c['seeds']} seeds. SIREN, FINER, SIREN²: {c['depth']} sine layers × {c['width']}; TUNER: "
             f"{c['tuner_width'] or 'its default'} integer frequencies below its bandlimit, then "

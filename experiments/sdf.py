@@ -15,7 +15,7 @@ import jax
 import numpy as np
 
 from experiments import common
-from experiments.formatting import markdown_table, mean_std
+from experiments.formatting import markdown_table, mean_std, protocol_heading
 from spectral_inr import recipes
 from spectral_inr.protocols import shapes as protocols
 from spectral_inr.protocols.cli import OMEGA0, SIGNAL_MODELS
@@ -43,11 +43,12 @@ def rows(p) -> dict:
     return out
 
 
-def run_method(p, method: str, shape, lr: float):
+def run_method(p, method: str, shape, data, lr: float):
+    """One row: ``method`` at ``lr`` trained on ``data = (surface points, normals)``, each member meshed and scored."""
     from spectral_inr.shapes.fit import evaluate_member, field_of
 
     fitter = method_fitter(p, method)
-    inputs, targets = shape.training_data(p.surface_samples)
+    inputs, targets = data
     members = [{"lr": lr, "omega0": OMEGA0, "seed": s} for s in range(p.seeds)]
     result = sweep(fitter, inputs, targets, members, p.steps, chunk=min(p.chunk, p.steps))
     scores, surfaces = {}, []
@@ -61,10 +62,8 @@ def run_method(p, method: str, shape, lr: float):
               "loss_every_10": np.asarray(result.history["loss"])[:, ::10].tolist(),
               "parameters": int(sum(np.prod(x.shape[1:]) for x in jax.tree_util.tree_leaves(result.state.params)))}
     record.update(scores)
-    model = fitter.model_fn({})
-    record["architecture"] = f"{len(model.layers) if hasattr(model, 'layers') else '?'} layers"
     if method == "tuner":
-        record["n_frequencies"] = len(model.layers[0].frequencies)
+        record["n_frequencies"] = len(fitter.model_fn({}).layers[0].frequencies)
     best = int(np.nanargmin(scores["chamfer"])) if np.isfinite(scores["chamfer"]).any() else 0
     return record, surfaces[best]
 
@@ -77,10 +76,11 @@ def run(p, data_root=None, partial=None, out=None):
     if not os.path.exists(path):
         raise FileNotFoundError(f"{path}: the mesh is not there (pass --data DIR holding {p.mesh})")
     shape = ShapeInput(path, p.task)
+    data = shape.training_data(p.surface_samples)   # the same points for every row
     per_method, surfaces = {}, {}
     todo = rows(p)
     for name, (method, lr) in todo.items():
-        per_method[name], surfaces[name] = run_method(p, method, shape, lr)
+        per_method[name], surfaces[name] = run_method(p, method, shape, data, lr)
         r = per_method[name]
         print(f"{name}: " + ", ".join(f"{k} {mean_std(r[k], digits=4)}" for k in SCALARS if k in r)
               + f" ({r['seconds']:.0f} s)", flush=True)
@@ -108,8 +108,7 @@ def markdown(payload: dict) -> str:
         ["IoU"] if any("iou" in r for r in methods.values()) else []) + ["parameters", "lr", "seconds"]
     from spectral_inr.shapes.fit import EVAL_SAMPLES
 
-    return (f"# exp-sdf ({c['name']})\n\nProtocol `spectral_inr.protocols.shapes` `{c['name']}`"
-            + (f" — reduced: {c['reduced']}" if c["reduced"] else "") + f": `{payload['mesh']}`, "
+    return (protocol_heading("exp-sdf", "shapes", c) + f": `{payload['mesh']}`, "
             f"task {c['task']}, {c['steps']} steps of {c['batch_size']} surface points (+ as many uniform "
             f"off-surface points) from {c['surface_samples']:,} sampled with normals, {c['seeds']} seed(s). SIREN and "
             f"FINER: {c['depth']} sine layers × {c['width']}; TUNER: {c['tuner_depth']} bounded hidden layer at the "

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from experiments.formatting import markdown_table, mean_std, signed
+from experiments.formatting import markdown_table, mean_std, protocol_heading, signed
 from experiments.tables.registry import generator
 
 SIGNAL_TITLES = {"kodak": "Kodak", "audio": "audio"}
@@ -96,8 +96,7 @@ def markdown(payload: dict) -> str:
     c = payload["config"]
     k, a = c["kodak"], c["audio"]
     side = k["resize"] or k["crop"]
-    text = (f"# exp-depth ({c['name']})\n\nProtocol `spectral_inr.protocols.depth` `{c['name']}`"
-            + (f" — reduced: {c['reduced']}" if c["reduced"] else "") + ".\n\n"
+    text = (protocol_heading("exp-depth", "depth", c) + ".\n\n"
             f"SIREN, TUNER and FINER with {', '.join(map(str, c['hidden_layers']))} hidden layers at one parameter "
             f"budget per signal (Kodak {payload['budgets']['kodak']:,}: TUNER 1 × {k['width']} on {k['width']} "
             f"frequencies; audio {payload['budgets']['audio']:,}: SIREN {a['depth']} sine layers × {a['width']}); "

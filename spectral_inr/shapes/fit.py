@@ -67,14 +67,22 @@ class ShapeInput:
         labels = meshes.occupancy(self.mesh, points).astype(np.float32)[:, None]
         return points.astype(np.float32), labels
 
-    def reference(self, seed: int = 1):
-        """Points and normals on the input surface for the metrics."""
+    @functools.cached_property
+    def reference(self):
+        """Points and normals on the input surface for the metrics (seed 1), drawn once for every member."""
         from spectral_inr.data import meshes
 
         if self.mesh is not None:
-            return meshes.sample_surface(self.mesh, EVAL_SAMPLES, seed=seed)
-        idx = np.random.default_rng(seed).permutation(len(self.points))[:EVAL_SAMPLES]
+            return meshes.sample_surface(self.mesh, EVAL_SAMPLES, seed=1)
+        idx = np.random.default_rng(1).permutation(len(self.points))[:EVAL_SAMPLES]
         return self.points[idx], self.normals[idx]
+
+    @functools.cached_property
+    def inside(self):
+        """Occupancy of the :data:`IOU_RESOLUTION`³ grid (:func:`grid_points`), labelled once for every member."""
+        from spectral_inr.data import meshes
+
+        return meshes.occupancy(self.mesh, grid_points(IOU_RESOLUTION))
 
 
 def _ply_without_faces(path: str) -> bool:
@@ -110,7 +118,6 @@ def evaluate_member(field, shape: ShapeInput, resolution: int) -> tuple[dict, tu
     surface ``(vertices, faces)``: Chamfer distance and normal consistency (NaN when ``f`` never
     crosses 0 on the grid: no surface), and for occupancy the IoU of ``f > 0`` on an
     :data:`IOU_RESOLUTION`³ grid."""
-    from spectral_inr.data import meshes
     from spectral_inr.shapes import evaluation
 
     try:
@@ -119,14 +126,12 @@ def evaluate_member(field, shape: ShapeInput, resolution: int) -> tuple[dict, tu
         vertices, faces = np.zeros((0, 3)), np.zeros((0, 3), np.int64)
     scores = {"chamfer": float("nan"), "normal_consistency": float("nan")}
     if len(faces):
-        ref_points, ref_normals = shape.reference()
+        ref_points, ref_normals = shape.reference
         points, normals = surface_samples(vertices, faces, EVAL_SAMPLES, seed=2)
         scores["chamfer"] = evaluation.chamfer_distance(points, ref_points)
         scores["normal_consistency"] = evaluation.normal_consistency(points, normals, ref_points, ref_normals)
     if shape.task == "occupancy":
-        grid = grid_points(IOU_RESOLUTION)
-        truth = meshes.occupancy(shape.mesh, grid)
-        scores["iou"] = evaluation.iou(evaluation.sdf_grid(field, IOU_RESOLUTION).reshape(-1) > 0, truth)
+        scores["iou"] = evaluation.iou(evaluation.sdf_grid(field, IOU_RESOLUTION).reshape(-1) > 0, shape.inside)
     return scores, (vertices, faces)
 
 
