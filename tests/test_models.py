@@ -10,7 +10,7 @@ import optax
 import pytest
 from scipy import stats
 
-from spectral_inr.models import (MODELS, Finer, FourierFeatureMLP, HarmonicMLP, IntegerFrequencyEncoding,
+from spectral_inr.models import (MODELS, Finer, FourierFeatureMLP, HarmonicMLP, IntegerFrequencyEncoding, TunerSiren,
                                  SineLayer, SinusoidalMLP, Siren, Siren2, Tuner, TunerReference, activations, get_model,
                                  harmonic_frequencies, siren2_noise_scales, spectral_centroid,
                                  tuner_bound_groups)
@@ -442,6 +442,22 @@ def test_uniform_frequencies():
     np.testing.assert_array_equal(np.asarray(tfreq.uniform_frequencies(416, 85)), k[:, ::-1])
     with pytest.raises(ValueError, match="at most"):
         tfreq.uniform_frequencies(100, 3)
+
+
+def test_uniform_integer_frequencies_per_seed():
+    """TunerSiren without a list draws from uniform_frequencies' pool at init, differently per key."""
+    model = TunerSiren(out_features=1, bandlimit=85, width=416)
+    draw = lambda seed: np.asarray(model.init(jax.random.PRNGKey(seed), jnp.zeros((1, 2)))["constants"]["layers_0"]["k"])
+    k0, k1 = draw(0), draw(1)
+    for k in (k0, k1):   # (y, x) order: x ∈ [0, B], y ∈ [−B, B], distinct rows
+        assert k.shape == (416, 2) and len({tuple(r) for r in k.tolist()}) == 416
+        assert k[:, 1].min() >= 0 and k[:, 1].max() <= 85 and np.abs(k[:, 0]).max() <= 85
+        assert abs(k[:, 1].mean() - 42.5) < 5 and abs(k[:, 0].mean()) < 10   # uniform: std of the mean ≈ 1.2 / 2.4
+    overlap = len({tuple(r) for r in k0.tolist()} & {tuple(r) for r in k1.tolist()})
+    assert overlap < 40    # two independent 416-of-14,706 draws share ≈ 11.8 rows
+    np.testing.assert_array_equal(draw(0), k0)
+    with pytest.raises(ValueError, match="at most"):
+        TunerSiren(out_features=1, bandlimit=3, width=100).init(KEY, jnp.zeros((1, 2)))
 
 
 def test_sampled_frequencies():

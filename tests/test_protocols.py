@@ -62,9 +62,13 @@ def test_tuner_siren_baseline():
     p = _tiny("official")
     fitter = recipes.tuner_protocol_fitter(p, "tuner-siren")
     model = fitter.model_fn({})
-    k = np.asarray(model.layers[0].frequencies)
+    variables = _jit(model.init)(KEY, jnp.zeros((1, 2)))
+    k = np.asarray(variables["constants"]["layers_0"]["k"])
     assert k.shape == (16, 2) and np.abs(k).max() <= 85 and k[:, 1].min() >= 0  # (y, x): x ∈ [0, B]
-    params = _jit(model.init)(KEY, jnp.zeros((1, 2)))["params"]
+    # each seed its own draw (issue 23: one draw used to serve every seed)
+    k1 = np.asarray(_jit(model.init)(jax.random.PRNGKey(1), jnp.zeros((1, 2)))["constants"]["layers_0"]["k"])
+    assert len({tuple(r) for r in k.tolist()} ^ {tuple(r) for r in k1.tolist()}) > 16
+    params = variables["params"]
     assert set(params["layers_0"]) == {"phase"}          # frequencies frozen
     w = np.asarray(params["layers_1"]["kernel"])
     assert np.abs(w).max() <= math.sqrt(6 / 16) / 30 and np.abs(w).max() > 0.8 * math.sqrt(6 / 16) / 30

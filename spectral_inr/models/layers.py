@@ -13,6 +13,7 @@ from typing import Callable, Sequence, Union
 import flax.linen as nn
 import jax
 import jax.numpy as jnp
+import numpy as np
 
 from spectral_inr import ops
 from spectral_inr.models import activations as act
@@ -97,6 +98,37 @@ class IntegerFrequencyEncoding(nn.Module):
     def __call__(self, x):
         n = len(self.frequencies)
         phase = self.param("phase", self.phase_init, (n,), x.shape[-1])
+        return ops.sin(x @ self.omega(x.dtype).T + phase)
+
+
+class UniformIntegerFrequencies(IntegerFrequencyEncoding):
+    """TUNER's SIREN baseline input layer with its own draw per seed: ``sin(ω·x + φ)``,
+    ``ω = 2π·k/p``, ``k`` = ``n`` distinct rows of the half box ``[0, B] × [−B, B]``
+    (``(y, x)`` order, :func:`~spectral_inr.models.tuner_frequencies.uniform_frequencies`'s pool),
+    drawn at ``init`` from the ``params`` key and kept frozen in the ``constants`` collection —
+    so vmapped seeds draw different frequencies, as separate runs of ``train_siren.py`` do.
+    """
+
+    frequencies: tuple = ()        # unused: the draw replaces it
+    n: int = 416
+    bandlimit: int = 85
+
+    def pool(self):
+        b = self.bandlimit
+        return np.asarray([(y, x) for x in range(b + 1) for y in range(-b, b + 1)], np.int32)
+
+    def omega(self, dtype=jnp.float32):
+        pool = self.pool()
+        if self.n > len(pool):
+            raise ValueError(f"cannot draw {self.n} distinct frequencies below bandlimit {self.bandlimit} "
+                             f"(at most {len(pool)})")
+        k = self.variable("constants", "k", lambda: jnp.asarray(pool)[
+            jax.random.choice(self.make_rng("params"), len(pool), (self.n,), replace=False)]).value
+        return (2.0 * math.pi / self.period) * k.astype(dtype)
+
+    @nn.compact
+    def __call__(self, x):
+        phase = self.param("phase", self.phase_init, (self.n,), x.shape[-1])
         return ops.sin(x @ self.omega(x.dtype).T + phase)
 
 

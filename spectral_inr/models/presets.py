@@ -14,7 +14,8 @@ from spectral_inr.models import activations as act
 from spectral_inr.models import initializers as inits
 from spectral_inr.models import siren2_scales
 from spectral_inr.models import tuner_frequencies
-from spectral_inr.models.layers import FourierFeatures, IntegerFrequencyEncoding, PositionalEncoding, SineLayer
+from spectral_inr.models.layers import (FourierFeatures, IntegerFrequencyEncoding, PositionalEncoding, SineLayer,
+                                        UniformIntegerFrequencies)
 from spectral_inr.models.mlp import SinusoidalMLP
 from spectral_inr.protocols.tuner import C_DEEP, C_HIGH, C_LOW, OMEGA_G
 
@@ -214,18 +215,24 @@ def _phase_init(name: str):
 
 def TunerSiren(out_features: int = 3, frequencies: Optional[Sequence[Sequence[int]]] = None, *,
                bandlimit: int = 85, period: float = 4.0, width: int = 416, depth: int = 1,
-               omega0: float = 30.0, seed: int = 0) -> SinusoidalMLP:
+               omega0: float = 30.0) -> SinusoidalMLP:
     """TUNER's SIREN baseline (DianaPat/TUNER ``train_siren.py``): frozen integer
     input frequencies ``sin(2π⟨k, x⟩/p + φ)`` drawn uniformly from the half box
-    up to ``bandlimit`` (:func:`tuner_frequencies.uniform_frequencies`), then
-    ``depth`` SIREN layers ``sin(ω0(Wx + b))`` with ``W ~ U(±√(6/n)/ω0)``, no
-    bounds, and a linear output.  Phases start ``U(±1/√d)`` (PyTorch's default).
+    up to ``bandlimit``, then ``depth`` SIREN layers ``sin(ω0(Wx + b))`` with
+    ``W ~ U(±√(6/n)/ω0)``, no bounds, and a linear output.  Phases start
+    ``U(±1/√d)`` (PyTorch's default).  Without ``frequencies`` each seed draws its
+    own ``width`` rows at init (:class:`~spectral_inr.models.layers.UniformIntegerFrequencies`,
+    2-D); with them (e.g. :func:`tuner_frequencies.uniform_frequencies`), every seed shares that list.
     """
-    if frequencies is None:
-        frequencies = tuner_frequencies.uniform_frequencies(width, bandlimit, seed=seed)
-    frequencies = tuple(tuple(int(v) for v in k) for k in frequencies)
     _check_positive(out_features=out_features, width=width, depth=depth, omega0=omega0, period=period)
-    layers = [IntegerFrequencyEncoding(frequencies, period, phase_init=inits.torch_default_bias)]
+    if frequencies is None:
+        _check_positive(bandlimit=bandlimit)
+        encoding = UniformIntegerFrequencies(period=period, phase_init=inits.torch_default_bias, n=width,
+                                             bandlimit=int(bandlimit))
+    else:
+        frequencies = tuple(tuple(int(v) for v in k) for k in frequencies)
+        encoding = IntegerFrequencyEncoding(frequencies, period, phase_init=inits.torch_default_bias)
+    layers = [encoding]
     layers += [SineLayer(width, omega0, act.sine, inits.siren_hidden_uniform(omega0)) for _ in range(depth)]
     layers.append(SineLayer(out_features, None, kernel_init=inits.siren_hidden_uniform(omega0)))
     return SinusoidalMLP(tuple(layers))

@@ -4,7 +4,6 @@ from __future__ import annotations
 import optax
 
 from spectral_inr import models, optim
-from spectral_inr.models import tuner_frequencies
 from spectral_inr.train.fitter import Fitter, default_optimizer
 
 TUNER_PROTOCOL_METHODS = ("tuner", "tuner-learned", "tuner-siren")
@@ -34,9 +33,9 @@ def tuner_protocol_fitter(protocol, method: str, out_features: int = 3) -> Fitte
         raise ValueError(f"method must be one of {TUNER_PROTOCOL_METHODS}, got {method!r}")
     batching = dict(batch_size=p.batch_size, shuffle=p.shuffle)
     if method == "tuner-siren":
-        freqs = tuner_frequencies.uniform_frequencies(p.width, p.baseline_bandlimit)
-        model = models.TunerSiren(out_features, freqs, period=p.period, width=p.width, depth=p.depth,
-                                  omega0=p.omega_g)
+        # no list: each seed draws its own frequencies at init, as separate runs of train_siren.py do
+        model = models.TunerSiren(out_features, bandlimit=p.baseline_bandlimit, period=p.period, width=p.width,
+                                  depth=p.depth, omega0=p.omega_g)
         return Fitter(lambda hp: model, lambda hp: default_optimizer(hp, lr=p.baseline_lr), **batching)
     if p.frequencies != "reference":
         raise ValueError(f"unknown frequency list {p.frequencies!r}")
