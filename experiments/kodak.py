@@ -57,7 +57,9 @@ def method_fitter(p, method, image):
     if method in recipes.TUNER_PROTOCOL_METHODS:
         return recipes.tuner_protocol_fitter(p, method, out_features=image.channels)
     depth = 1 if method == "ffn" else 2
-    return recipes.fitter(method, image, width=p.width, depth=depth, batch_size=p.batch_size, shuffle=p.shuffle)
+    scale = dict(sigma=p.extra_ffn_sigma) if method == "ffn" else dict(first_omega0=p.extra_first_omega0)
+    return recipes.fitter(method, image, width=p.width, depth=depth, batch_size=p.batch_size, shuffle=p.shuffle,
+                          **scale)
 
 
 def fit_all(p, method, fitter, images, idx):
@@ -123,29 +125,41 @@ def _flags(parser):
                         help=f"comma-separated subset of {','.join(METHODS)}")
     parser.add_argument("--ablation-learned-penalty", action="store_true",
                         help="only tuner-learned, with the sum and the mean penalty")
+    parser.add_argument("--resume", action="store_true",
+                        help="keep the methods already in results/kodak-<profile>.json (same protocol) and run "
+                             "only the missing ones")
     parser.add_argument("--epochs", type=int, default=None,
                         help="override the profile's epochs (a timing probe or a shortened run; recorded in the "
                              "results as a reduction, written as kodak-<profile>-<N>ep)")
 
 
-def run(p, data_root=None, methods=METHODS, partial=None):
+def run(p, data_root=None, methods=METHODS, partial=None, kept=None):
     """``(payload, arrays)``: every method in ``methods`` on the protocol's images (``arrays``: the first image
     and each method's reconstruction of it, for the figure); ``partial`` writes the results after every method
-    (an interrupted long profile keeps the methods that finished)."""
+    (an interrupted long profile keeps the methods that finished); ``kept``: records of methods already run
+    under this protocol (``--resume``), kept as they are."""
     images = load_images(p, data_root)
     h, w = images[0].shape
     split = train_test_split(h * w, test_fraction=p.test_fraction, seed=0)
-    per_method, previews = {}, {}
-    for method in methods:
+    per_method, previews = dict(kept or {}), {}
+    todo = [m for m in methods if m not in per_method]
+    order = list(per_method) + todo
+
+    def state():
+        payload = {"config": dataclasses.asdict(p), "methods": dict(per_method), "method_order": list(per_method),
+                   "paper": PAPER_TABLE, "complete": len(per_method) == len(order)}
+        # resumed: the reconstructions figure would lack the kept methods, so the saved one stays
+        return payload, (None if kept else {"target": images[0], "previews": dict(previews)})
+
+    for method in todo:
         per_method[method], previews[method] = run_method(p, method, images, split)
         r = per_method[method]
         print(f"{method}: " + ", ".join(f"{k} {mean_std(r[k])}" for k in METRICS)
               + f" ({r['seconds']:.0f} s)", flush=True)
-        payload = {"config": dataclasses.asdict(p), "methods": dict(per_method), "method_order": list(per_method),
-                   "paper": PAPER_TABLE, "complete": len(per_method) == len(methods)}
-        arrays = {"target": images[0], "previews": dict(previews)}
+        payload, arrays = state()
         if partial is not None and not payload["complete"]:
             partial(payload, arrays)
+    payload, arrays = state()
     return payload, arrays
 
 
@@ -183,13 +197,21 @@ def main(argv=None):
             h, w = images[0].shape
             split = train_test_split(h * w, test_fraction=p.test_fraction, seed=0)
             return learned_penalty_ablation(p, images, split, args.out)
+        kept, before = {}, 0.0
+        saved = args.out / f"kodak-{name}.json"
+        if args.resume and saved.exists():
+            old = json.loads(saved.read_text())
+            if old["config"] != json.loads(json.dumps(dataclasses.asdict(p))):
+                raise SystemExit(f"exp-kodak: --resume: {saved} was run under another protocol; "
+                                 "move it away or drop --resume")
+            kept, before = _ordered(old), old.get("seconds", 0.0)
         with common.Timer() as total:
             def write(payload, arrays, seconds):
-                payload = {**payload, "seconds": seconds}
+                payload = {**payload, "seconds": before + seconds}
                 md, figs = report(payload, arrays)
                 common.write_results("kodak", name, payload, md, figs, out=args.out)
 
-            payload, arrays = run(p, root, methods,
+            payload, arrays = run(p, root, methods, kept=kept,
                                   partial=lambda pl, ar: write(pl, ar, time.perf_counter() - total.start))
         write(payload, arrays, total.seconds)
         return payload

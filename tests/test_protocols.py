@@ -26,7 +26,30 @@ def test_tuner_protocol_values_cite_the_official_config():
     assert off.init_bounds == (1.0, 0.4) and off.clamp_bounds == (0.4, 0.4)
     assert paper.clamp_bounds == paper.init_bounds == (1.0, 0.6)
     assert off.steps(int(512 * 512 * 0.95)) == 5000 * 4
-    assert protocols.TUNER_KODAK["quick"].steps() == 300
+
+def test_quick_is_a_scale_model_of_the_official_run():
+    """issue 23 §3: at 128² every frequency keeps its place relative to Nyquist, the list keeps its blocks,
+    parameters per pixel and batches per epoch are the official run's."""
+    off, quick = protocols.TUNER_KODAK["official"], protocols.TUNER_KODAK["quick"]
+    side = lambda p: p.resize or p.crop  # noqa: E731
+    assert off.period * side(off) == quick.period * side(quick) == 2048     # k/(p·side): Nyquist-relative
+    assert quick.baseline_bandlimit == off.baseline_bandlimit and quick.low_limit == off.low_limit
+    full = np.asarray(tfreq.reference_frequencies(n=416))
+    sub = np.asarray(tfreq.reference_frequencies(n=416, stride=quick.frequency_stride))
+    assert len(sub) == quick.width == 106
+    low = lambda k: np.abs(k).max(1) <= off.low_limit  # noqa: E731
+    assert abs(low(sub).mean() - low(full).mean()) < 0.02                  # the low block's share (~31 %)
+    assert np.abs(sub).max() == np.abs(full).max() == 156                  # the high block's extent
+    per_pixel = lambda p: p.width ** 2 / side(p) ** 2  # noqa: E731
+    assert per_pixel(quick) == pytest.approx(per_pixel(off), rel=0.1)
+    train = lambda p: int(side(p) ** 2 * (1 - p.test_fraction))  # noqa: E731
+    assert quick.steps(train(quick)) / quick.epochs == off.steps(train(off)) / off.epochs == 4
+    assert quick.extra_first_omega0 * side(off) == off.extra_first_omega0 * side(quick)
+    paper = protocols.TUNER_KODAK["quick-paper"]
+    assert dataclasses.replace(paper, name="quick", init_bounds=quick.init_bounds,
+                               clamp_bounds=quick.clamp_bounds) == quick
+    with pytest.raises(ValueError, match="divide"):
+        protocols.tuner.scale_model(off, 100)
 
 
 @pytest.mark.parametrize("name, expected", [("official", (0.4, 0.4)), ("paper", (1.0, 0.6))])

@@ -171,12 +171,14 @@ def Tuner(out_features: int = 3, frequencies: Optional[Sequence[Sequence[int]]] 
 
 
 def TunerReference(out_features: int = 3, *, n_frequencies: int = 416, low_limit: int = tuner_frequencies.REFERENCE_LOW_LIMIT,
-                   period: float = 4.0, **kwargs) -> SinusoidalMLP:
+                   period: float = 4.0, stride: int = 1, **kwargs) -> SinusoidalMLP:
     """TUNER on the authors' Kodak list (:func:`tuner_frequencies.reference_frequencies`):
-    its first ``n_frequencies`` rows (416: the poster's network), low limit 10
-    (``config_init.yml`` ``block_limits``) and period 4 (``config_init.yml``).
+    its first ``n_frequencies`` rows (416: the poster's network; ``stride`` > 1: every
+    ``stride``-th of them plus the identity rows), low limit 10 (``config_init.yml``
+    ``block_limits``) and period 4 (``config_init.yml``).
     Other keywords (``width`` 416, ``depth`` 1, ``omega_g``, bounds, …) as :func:`Tuner`."""
-    return Tuner(out_features, tuner_frequencies.reference_frequencies(n=n_frequencies), low_limit, period=period, **kwargs)
+    frequencies = tuner_frequencies.reference_frequencies(n=n_frequencies, stride=stride)
+    return Tuner(out_features, frequencies, low_limit, period=period, **kwargs)
 
 
 def TunerSampled(out_features: int = 3, bandlimit: int | Sequence[int] = 85, *,

@@ -62,14 +62,21 @@ def default_low_limit(bandlimit):
     return max(1, bandlimit // 3)
 
 
-def reference_frequencies(low=REFERENCE_LOW, high=REFERENCE_HIGH, n: int | None = 416, order: str = "yx") -> tuple:
+def reference_frequencies(low=REFERENCE_LOW, high=REFERENCE_HIGH, n: int | None = 416, order: str = "yx",
+                          stride: int = 1) -> tuple:
     """The authors' deterministic 2-D list (see module docstring), shape ``(n, 2)``.
 
     ``order="yx"`` (default) swaps the official ``(x, y)`` pairs to our ``(y, x)``
     coordinates; ``"xy"`` keeps them as the official code stores them.
+    ``stride=s`` subsamples the list instead of truncating it: every ``s``-th of
+    its first ``n − 2`` rows, then the identity rows (``⌈(n − 2)/s⌉ + 2`` rows) —
+    the low and the high block keep their share and their extent (for ``n = 416``,
+    ``s = 4``: 32 low + 72 high + 2).
     """
     if order not in ("xy", "yx"):
         raise ValueError(f"order must be 'xy' or 'yx', got {order!r}")
+    if stride < 1:
+        raise ValueError(f"stride must be a positive int, got {stride}")
     chosen = []
     for base in (list(low), list(high)):
         mirrored = base + [-v for v in base]
@@ -80,7 +87,7 @@ def reference_frequencies(low=REFERENCE_LOW, high=REFERENCE_HIGH, n: int | None 
         n = len(chosen) + 2
     if n - 2 > len(chosen):
         raise ValueError(f"the reference list has only {len(chosen) + 2} frequencies, asked for {n}")
-    rows = chosen[: n - 2] + [(1, 0), (0, 1)]
+    rows = chosen[: n - 2][::stride] + [(1, 0), (0, 1)]
     return tuple((y, x) for x, y in rows) if order == "yx" else tuple(rows)
 
 

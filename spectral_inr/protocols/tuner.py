@@ -46,6 +46,7 @@ class TunerKodak:
     # --- TUNER model ----------------------------------------------------------------------
     width: int = 416                   # poster: 416 input and 416 hidden neurons
     n_frequencies: Optional[int] = None   # input neurons (rows of the reference list); None: = width, as the poster
+    frequency_stride: int = 1          # every s-th of those rows (+ the identity rows): the list subsampled
     depth: int = 1                     # config_init.yml hidden_layers: 1
     frequencies: str = "reference"     # train_mrnet.py init_freqs: low 0..7, high 0,13,…,156
     period: float = 4.0                # config_init.yml period: 4 (the ablation scripts use 3)
@@ -66,6 +67,9 @@ class TunerKodak:
     # --- the paper's SIREN baseline (train_siren.py) --------------------------------------
     baseline_bandlimit: int = 85       # config_init.yml omega_0: [85] → first_omega_0; uniform in [0,B]×[−B,B]
     baseline_lr: float = 1e-4          # train_siren.py: Adam(lr=0.0001)
+    # --- the extra rows (vanilla SIREN, FINER, SIREN², FFN): not the paper's; first-layer frequency scale ----
+    extra_first_omega0: float = 30.0   # SIREN's first ω0 (FINER, SIREN² alike)
+    extra_ffn_sigma: float = 10.0      # Tancik et al.'s image σ
     # --- optimisation ---------------------------------------------------------------------
     lr: float = 5e-4                   # config_init.yml lr: 0.0005 (Adam, constant)
     batch_size: Optional[int] = 65536  # config_init.yml batch_size: 256 * 256
@@ -93,13 +97,41 @@ PAPER = dataclasses.replace(
     # The paper and poster describe per-column bounds W_1j ← clamp(W_1j, c_j) with c_low on the low
     # band and c_high above it; the values are config_init.yml's bounds [[1., .6], 1.].
     init_bounds=(C_LOW, C_HIGH), clamp_bounds=(C_LOW, C_HIGH))
-QUICK = dataclasses.replace(
-    OFFICIAL, name="quick", images=(1, 5, 13, 23), resize=128, width=128, batch_size=None, epochs=300, seeds=2,
-    reduced="4 images; the 512² crop downsampled to 128²; 128 neurons (the official list's first 126 rows, i.e. its "
-            "low block, plus e1, e2); full batch; 300 steps; 2 seeds")
-QUICK_PAPER = dataclasses.replace(
-    PAPER, name="quick-paper", images=QUICK.images, resize=QUICK.resize, width=QUICK.width,
-    batch_size=QUICK.batch_size, epochs=QUICK.epochs, seeds=QUICK.seeds, reduced=QUICK.reduced)
+def scale_model(p: TunerKodak, side: int, **changes) -> TunerKodak:
+    """``p`` at ``side``² pixels (the 512² crop downsampled) in the paper's regime (issue 23 §3).
+
+    With ``r = crop / side`` (4 for 128²), each rule keeps one property of the 512² run:
+
+    * ``period × r`` — every frequency relative to the Nyquist limit.  Neuron ``k`` has
+      ``k/p`` cycles per unit and Nyquist is ``side/4`` per unit, so ``k/(p·side)`` is
+      kept; the integer lattice (the list, the low limit 10, the baseline's bandlimit
+      85) is unchanged.
+    * the reference list subsampled with stride ``r`` (``n_frequencies`` rows, every
+      ``r``-th, plus the identity rows) — the low block and the high block keep their
+      share and their extent; truncating kept only the low block.
+    * ``width`` = that many rows (``⌈(n−2)/r⌉ + 2``: 106 for 416) — parameters per pixel:
+      ``width²`` scales as ``side²``.
+    * ``batch_size / r²`` — the batches per epoch (4) and so the steps per epoch.
+    * the extra rows' first ω0 and FFN σ ÷ r — their initial spectra relative to Nyquist.
+    """
+    r = p.crop // side
+    if r < 1 or p.crop % side:
+        raise ValueError(f"side must divide the crop {p.crop}, got {side}")
+    n = p.n_frequencies or p.width
+    return dataclasses.replace(
+        p, resize=side, period=p.period * r, n_frequencies=n, frequency_stride=r, width=-(-(n - 2) // r) + 2,
+        batch_size=None if p.batch_size is None else p.batch_size // r ** 2,
+        extra_first_omega0=p.extra_first_omega0 / r, extra_ffn_sigma=p.extra_ffn_sigma / r, **changes)
+
+
+QUICK = scale_model(
+    OFFICIAL, 128, name="quick", images=(1, 5, 13, 23), epochs=500, seeds=2,
+    reduced="a scale model of the official run (`scale_model`): the 512² crop downsampled to 128², period 16, "
+            "the reference list subsampled (every 4th of 416 rows: 32 low + 72 high + 2) with 106 neurons, "
+            "batches of 4,096, the extras' first ω0 7.5 and FFN σ 2.5; 4 images; 500 epochs (2,000 steps, the "
+            "`cpu` 512² budget); 2 seeds")
+QUICK_PAPER = scale_model(PAPER, 128, name="quick-paper", images=QUICK.images, epochs=QUICK.epochs, seeds=QUICK.seeds,
+                          reduced=QUICK.reduced)
 CPU = dataclasses.replace(
     OFFICIAL, name="cpu", images=(5,), epochs=500, seeds=1, train_metrics="split",
     reduced="one image (kodim05) at the full 512²; 500 epochs (2,000 steps of 65,536 pixels) instead of 5,000; "

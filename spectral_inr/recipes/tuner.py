@@ -22,7 +22,7 @@ def tuner_protocol_fitter(protocol, method: str, out_features: int = 3) -> Fitte
     ``"tuner"``: the reference frequency list, ``init_bounds`` at init and the
     ``clamp_bounds`` projection after every Adam step (hidden layers past the
     first: ``c_deep``, or none when ``clamp_deep`` is false; ``n_frequencies``
-    input neurons, default ``width``); ``"tuner-learned"``: the same network with learned bounds (initialised to ``init_bounds``) and the
+    input neurons, default ``width``, every ``frequency_stride``-th of them); ``"tuner-learned"``: the same network with learned bounds (initialised to ``init_bounds``) and the
     ``learned_penalty`` regulariser; ``"tuner-siren"``: the paper's SIREN baseline
     (uniform frozen integer frequencies up to ``baseline_bandlimit``, unbounded
     SIREN hidden layer, Adam ``baseline_lr``).  The learning rate is read from
@@ -40,7 +40,8 @@ def tuner_protocol_fitter(protocol, method: str, out_features: int = 3) -> Fitte
     if p.frequencies != "reference":
         raise ValueError(f"unknown frequency list {p.frequencies!r}")
     learned = method == "tuner-learned"
-    model = models.TunerReference(out_features, n_frequencies=p.n_frequencies or p.width, low_limit=p.low_limit,
+    model = models.TunerReference(out_features, n_frequencies=p.n_frequencies or p.width, stride=p.frequency_stride,
+                                  low_limit=p.low_limit,
                                   period=p.period, width=p.width, depth=p.depth, omega_g=p.omega_g,
                                   c_low=p.init_bounds[0], c_high=p.init_bounds[1], c_deep=p.c_deep,
                                   phase_init=p.phase_init, learned_bounds=learned)
