@@ -201,7 +201,10 @@ def main(argv=None):
         saved = args.out / f"kodak-{name}.json"
         if args.resume and saved.exists():
             old = json.loads(saved.read_text())
-            if old["config"] != json.loads(json.dumps(dataclasses.asdict(p))):
+            # a field the saved file lacks is newer than it: the file ran at that field's default
+            defaults = {f.name: f.default for f in dataclasses.fields(p)}
+            saved_config = json.loads(json.dumps({**defaults, **old["config"]}))
+            if saved_config != json.loads(json.dumps(dataclasses.asdict(p))):
                 raise SystemExit(f"exp-kodak: --resume: {saved} was run under another protocol; "
                                  "move it away or drop --resume")
             kept, before = _ordered(old), old.get("seconds", 0.0)

@@ -1,5 +1,6 @@
 """exp-kodak and exp-audio code paths end to end on tiny synthetic signals (no data needed)."""
 import dataclasses
+import json
 
 import numpy as np
 import pytest
@@ -99,3 +100,21 @@ def test_audio_reports_the_full_signal_psnr_of_the_chosen_params(tmp_path):
     (out / "audio-quick.md").unlink()
     common.main("audio", {"quick": p}, audio.run, audio.report, argv + ["--report-only"], files=True)
     assert (out / "audio-quick.md").read_text() == md
+
+
+def test_kodak_resume_keeps_finished_methods(tmp_path, monkeypatch):
+    """``--resume`` runs only the methods a results file lacks, and refuses a file of another protocol."""
+    monkeypatch.setattr(kodak, "load_images", lambda p, root: [_image(0)])
+    args = ["--profile", "smoke", "--out", str(tmp_path)]
+    first = kodak.main(args + ["--methods", "tuner"])
+    saved = tmp_path / "kodak-smoke.json"
+    seconds = json.loads(saved.read_text())["seconds"]
+    second = kodak.main(args + ["--methods", "tuner,siren", "--resume"])
+    assert second["methods"]["tuner"] == first["methods"]["tuner"]          # kept, not rerun
+    assert list(second["methods"]) == ["tuner", "siren"] and second["complete"]
+    assert json.loads(saved.read_text())["seconds"] > seconds                # the kept run's time counts
+    payload = json.loads(saved.read_text())
+    payload["config"]["lr"] = 1.0                                            # as if run under another protocol
+    saved.write_text(json.dumps(payload))
+    with pytest.raises(SystemExit, match="another protocol"):
+        kodak.main(args + ["--methods", "tuner", "--resume"])
