@@ -31,13 +31,11 @@ from experiments.formatting import markdown_table, mean_std
 from spectral_inr import evaluation, protocols, recipes
 from spectral_inr.data import load_audio
 from spectral_inr.metrics import psnr_from_mse
-from spectral_inr.protocols.siren2 import PAPER_MEAN_PSNR
 from spectral_inr.report import save_reconstruction
 from spectral_inr.signals import Signal
 from spectral_inr.train import sweep
 
 METHODS = protocols.SIREN2_AUDIO["official"].methods
-PAPER_ROW = {"siren": "siren", "siren2": "siren2", "finer++": "finer++"}
 
 
 def load_clips(p, root):
@@ -106,7 +104,7 @@ def run(p, data_root=None, out=None, partial=None):
         r = per_method[method]
         print(f"{method}: PSNR {mean_std(r['psnr_of_best_params'])} dB ({r['seconds']:.0f} s)", flush=True)
         payload = {"config": dataclasses.asdict(p), "clips": list(p.clips), "methods": dict(per_method),
-                   "paper_mean_psnr": PAPER_MEAN_PSNR, "complete": len(per_method) == len(p.methods)}
+                   "complete": len(per_method) == len(p.methods)}
         if partial is not None and not payload["complete"]:
             partial(payload, {"curves": dict(curves)})
     return payload, {"curves": curves}
@@ -119,7 +117,7 @@ def markdown(payload: dict) -> str:
     cfg, per_method = payload["config"], payload["methods"]
     methods = [m for m in cfg.get("methods", METHODS) if m in per_method]   # older files: no config.methods
     rows = [[m, mean_std(per_method[m]["psnr_of_best_params"]), mean_std(per_method[m]["best_psnr"]),
-             mean_std(per_method[m]["snr"]), PAPER_MEAN_PSNR.get(PAPER_ROW.get(m), "—"),
+             mean_std(per_method[m]["snr"]),
              f"{per_method[m]['seconds']:.0f}"] for m in methods]
     per_clip = []
     for m in methods:
@@ -138,10 +136,9 @@ def markdown(payload: dict) -> str:
             "waveform PSNR (peak 1) on the full window of the lowest-training-loss parameters; 'best training "
             "PSNR' = the PSNR of that lowest training loss (a minibatch's where the method trains on "
             "minibatches); SNR of the same parameters; 'silence PSNR' = the PSNR of predicting zeros, "
-            "10·log10(1/mean t²). Paper column: averages over the paper's own clip list (from a summary, "
-            "unverified) — not the same clips, windows or sizes.\n\n"
-            + markdown_table(["method", "PSNR (dB)", "best training PSNR", "SNR (dB)", "paper mean PSNR",
-                                     "seconds"], rows)
+            "10·log10(1/mean t²). No published figure is set beside these: the paper's audio table could not "
+            "be read here (docs/fidelity.md).\n\n"
+            + markdown_table(["method", "PSNR (dB)", "best training PSNR", "SNR (dB)", "seconds"], rows)
             + "\n## Per clip\n\n"
             + markdown_table(["method", "clip", "PSNR", "best training PSNR", "SNR", "silence PSNR"], per_clip)
             + f"\nReconstructed WAVs (seed 0): `results/audio-{cfg['name']}/`.\n")

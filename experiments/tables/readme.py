@@ -131,7 +131,6 @@ def paper_scale(r) -> str:
     others = ", ".join(f"{lr:g}: {v.mean():.2f}" for lr, v in by_lr.items() if lr != best_lr)
     audio = {m: ap["methods"][m]["psnr_of_best_params"][0] for m in ("siren2", "finer++", "siren")}
     floor = ap["methods"]["siren"]["zero_psnr"][0]
-    apub = ap["paper_mean_psnr"]
     ac = ap["config"]
     gist = [m["gist_check"] for m in dp["members"]]
     prot = dp["protocol"]
@@ -160,9 +159,9 @@ def paper_scale(r) -> str:
          "(`audio-paper`)",
          f"SIREN² **{audio['siren2']:.2f} dB**, FINER++ **{audio['finer++']:.2f}**, SIREN **{audio['siren']:.2f}** "
          f"(= the silence floor {floor:.1f}: SIREN outputs zeros)",
-         f"means over the paper's clips, 5 runs: SIREN² {apub['siren2']}, FINER++ {apub['finer++']}, "
-         f"SIREN {apub['siren']} (repo README's summary)",
-         "one clip, one seed; the per-clip table could not be read here, so tetris's own published row is unknown"],
+         "not confirmed: the 64.5 / 56.5 / 34.8 dB means once quoted came from a README the repository kept for "
+         "eight minutes (machine-written, citing Table 1 of arXiv v1); the table could not be read here",
+         "one clip, one seed; the paper's clip list and tetris's own row are unknown"],
         [f"DFT gist, N = {prot['n']}, {prot['vectors']:,} vectors, batch {prot['batch_size']}, {prot['epochs']} epochs "
          "(`dft-paper`)",
          f"`np.allclose(ANN(arange({prot['n']})), fft(arange({prot['n']})))` "

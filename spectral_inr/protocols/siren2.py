@@ -12,9 +12,10 @@ import math
 from dataclasses import dataclass
 from typing import Optional, Tuple
 
-# Published averages over the paper's own clip list (from a summary of the paper; not re-checked
-# against its table, whose clips, windows and sizes differ from ours).
-PAPER_MEAN_PSNR = {"siren": 34.8, "finer++": 56.5, "siren2": 64.5}
+# No published audio figure is quoted here.  The 64.5 / 56.5 / 34.8 dB "means" once quoted came from a
+# README the repository kept for eight minutes (SIREN-square commit 88272bb, 2 Sept 2025, a machine-written
+# summary citing "Table 1, p. 10" of arXiv v1; replaced in 0f9e223); the table itself — clips, windows, the
+# tetris row — could not be read here (docs/fidelity.md, "SIREN²'s published audio figures").
 
 
 @dataclass(frozen=True)
