@@ -92,7 +92,7 @@ def test_gabor2d_matches_numpy_and_gabor_gradient_is_finite_at_zero():
     with jax.enable_x64(True):
         np.testing.assert_allclose(np.asarray(_jit(gabor2d)(jnp.asarray(z), jnp.asarray(y), 10.0, 10.0)), expected,
                                    rtol=1e-12, atol=1e-300)
-    # Re ψ((1+j)v) = exp(−ω0·v − 2·s0²·v²)·cos(ω0·v): finite derivative −ω0 at v = 0 (|·| has a kink there)
+    # Re ψ((1+j)v) = exp(−ω0·v − 2·s0²·v²)·cos(ω0·v): derivative −ω0 at v = 0, finite at z = 0
     g = _jit(jax.grad(lambda v: jnp.real(gabor(jax.lax.complex(v, v), 20.0, 30.0))))(0.0)
     assert float(g) == pytest.approx(-20.0)
 

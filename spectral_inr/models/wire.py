@@ -66,7 +66,7 @@ def gabor(z, omega0, s0):
 
     vishwa91/wire ``modules/wire.py`` ``ComplexGaborLayer.forward``:
     ``torch.exp(1j*omega - scale.abs().square())`` with ``omega = ω0·z``, ``scale = s0·z``.
-    ``|s0·z|²`` is computed as ``Re² + Im²`` (same value; no ``|·|`` kink at ``z = 0``).
+    ``|s0·z|²`` is computed as ``Re² + Im²`` (the same value, without the square root of ``|·|``).
     """
     sz = s0 * z
     return jnp.exp(1j * omega0 * z - (jnp.square(jnp.real(sz)) + jnp.square(jnp.imag(sz))))
