@@ -52,6 +52,16 @@ def torch_default_kernel() -> Initializer:
     return init
 
 
+def uniform_kernel(bound: float) -> Initializer:
+    """``W ~ U(−bound, bound)`` with a fixed bound (not tied to the kernel's own fan-in),
+    e.g. SIREN-RFF's first sine layer, ``U(±1/d)`` with ``d`` the *coordinate* dimension."""
+
+    def init(key, shape, dtype=jnp.float32):
+        return _uniform(key, shape, dtype, bound)
+
+    return init
+
+
 def normal(std: float) -> Initializer:
     """``W ~ N(0, std²)``."""
 

@@ -8,7 +8,7 @@ layers and the Harmonic MLP's layers are all this layer with different
 from __future__ import annotations
 
 import math
-from typing import Callable, Sequence, Union
+from typing import Callable, Optional, Sequence, Union
 
 import flax.linen as nn
 import jax
@@ -138,20 +138,30 @@ class FourierFeatures(nn.Module):
     ``B ~ N(0, σ²)`` of shape ``(d, num_features)`` is drawn at ``init`` from the
     ``params`` key and stored in the ``constants`` collection: it is fixed,
     never seen by the optimizer, yet differs between vmapped seeds.
+
+    ``two_pi=False`` drops the ``2π``: ``γ(x) = [cos xB, sin xB]`` (SIREN²'s ``RFF``,
+    hemanthgrylls/SIREN-square ``modules/networks.py``).  ``in_features``, if set, is
+    checked against the input's last axis (a preset whose next layer's init depends on
+    the coordinate dimension sets it, so a wrong one fails instead of mis-initialising).
     """
 
     num_features: int = 256
     sigma: float = 10.0
+    two_pi: bool = True
+    in_features: Optional[int] = None
 
     @nn.compact
     def __call__(self, x):
+        if self.in_features is not None and x.shape[-1] != self.in_features:
+            raise ValueError(f"FourierFeatures built for {self.in_features}-D coordinates, got {x.shape[-1]}-D "
+                             f"(pass in_features={x.shape[-1]} to the preset)")
         b = self.variable(
             "constants",
             "B",
             lambda: self.sigma
             * jax.random.normal(self.make_rng("params"), (x.shape[-1], self.num_features), x.dtype),
         ).value
-        proj = 2.0 * math.pi * x @ b
+        proj = (2.0 * math.pi * x if self.two_pi else x) @ b
         return jnp.concatenate([jnp.cos(proj), jnp.sin(proj)], axis=-1)
 
 
@@ -167,3 +177,76 @@ class PositionalEncoding(nn.Module):
         freqs = self.sigma ** (jnp.arange(self.num_frequencies, dtype=x.dtype) / self.num_frequencies)
         proj = 2.0 * math.pi * (x[..., :, None] * freqs).reshape(*x.shape[:-1], -1)
         return jnp.concatenate([jnp.cos(proj), jnp.sin(proj)], axis=-1)
+
+
+NERF_PE_SIDELENGTH = 512
+"""Default ``sidelength`` of the NeRF encoding's Nyquist rule: vishwa91/wire ``modules/models.py``
+``get_INR(sidelength=512)`` and hemanthgrylls/SIREN-square ``modules/networks.py`` ``ReLU_PE(sidelength=512)``."""
+
+
+def nerf_num_frequencies(in_features: int, sidelength: Union[int, Sequence[int]] = NERF_PE_SIDELENGTH) -> int:
+    """How many octaves WIRE's and SIREN²'s ``PosEncoding`` use (vishwa91/wire ``modules/relu.py``
+    ``PosEncoding.__init__``/``get_num_frequencies_nyquist``, copied unchanged into
+    hemanthgrylls/SIREN-square ``modules/networks.py``; WIRE's edit of SIREN's
+    ``PosEncodingNeRF``, vsitzmann/siren ``modules.py``, which takes the 1-D count from
+    ``fn_samples`` and has no rule above 3-D):
+
+    * 3-D coordinates: 10;
+    * 2-D: ``⌊log2(n/4)⌋`` with ``n = min(sidelength)`` (an int means a square);
+    * 1-D: the same with ``n = sidelength`` (WIRE's code overwrites ``fn_samples`` with
+      ``sidelength``, so audio gets ``⌊log2(512/4)⌋ = 7`` unless the caller passes the
+      sample count as ``sidelength``, which is SIREN's rule);
+    * other dimensions: 4.
+
+    ``n/4`` is what the code calls the Nyquist rate, ``1/(2·(2/n))``: the top frequency
+    ``2^{L−1}π`` then stays at or below ``π·n/8`` — a quarter of the grid's Nyquist
+    frequency ``π·n/2`` on ``[−1, 1]``.  The official code breaks below ``n = 4``
+    (negative count); we return 0 there.
+    """
+    if in_features == 3:
+        return 10
+    if in_features not in (1, 2):
+        return 4
+    if isinstance(sidelength, (int, np.integer)):
+        samples = int(sidelength)
+    else:
+        side = tuple(int(v) for v in sidelength)
+        samples = side[0] if in_features == 1 else min(side[0], side[1])
+    nyquist_rate = 1 / (2 * (2 * 1 / samples))
+    return max(0, int(math.floor(math.log(nyquist_rate, 2))))
+
+
+class NerfPositionalEncoding(nn.Module):
+    """NeRF's positional encoding (Mildenhall et al. 2020) as the INR baselines use it:
+    ``γ(x) = [x, sin(f_0 x_1), cos(f_0 x_1), …, sin(f_0 x_d), cos(f_0 x_d), sin(f_1 x_1), …]``
+    with octaves ``f_k = base·2^k``, ``k < L`` — the order of WIRE's ``PosEncoding.forward``
+    (frequency, then axis, then sin/cos); output width ``d·(2L + 1)``.
+
+    ``base_frequency = π`` and ``num_frequencies=None`` (``L`` from
+    :func:`nerf_num_frequencies` on the input's dimension and ``sidelength``) is WIRE's and
+    SIREN²'s encoding.  FINER's ``PEMLP`` (liuzhen0212/FINER ``models.py``
+    ``PositionalEncoding``, ``logscale=True``) is ``base_frequency=1, num_frequencies=10``
+    (``f_k = 2^k``, no π); its feature order (all axes' sines, then cosines, per octave) is a
+    permutation of this one, which the next dense layer's i.i.d. init cannot tell apart.
+    ``include_input`` keeps ``x`` itself (all three codes do).
+    """
+
+    num_frequencies: Optional[int] = None
+    sidelength: Union[int, Sequence[int]] = NERF_PE_SIDELENGTH
+    base_frequency: float = math.pi
+    include_input: bool = True
+
+    def octaves(self, in_features: int) -> int:
+        if self.num_frequencies is None:
+            return nerf_num_frequencies(in_features, self.sidelength)
+        return int(self.num_frequencies)
+
+    @nn.compact
+    def __call__(self, x):
+        d = x.shape[-1]
+        n = self.octaves(d)
+        freqs = self.base_frequency * 2.0 ** jnp.arange(n, dtype=x.dtype)
+        proj = x[..., None, :] * freqs[:, None]                       # (..., L, d)
+        enc = jnp.stack([ops.sin(proj), ops.cos(proj)], axis=-1)      # (..., L, d, 2)
+        enc = enc.reshape(*x.shape[:-1], n * d * 2)
+        return jnp.concatenate([x, enc], axis=-1) if self.include_input else enc
