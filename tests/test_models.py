@@ -84,7 +84,8 @@ def _out_dim(name):
 
 def test_registry_has_exactly_the_documented_names():
     assert set(MODELS) == {"siren", "tuner", "tuner-sampled", "tuner-siren", "siren2", "finer", "harmonic",
-                           "ffn"}
+                           "ffn", "gauss", "hosc", "sinc", "siren-rff", "relu-pe", "wire", "wire2d", "fourier-net",
+                           "gabor-net", "bacon"}
 
 
 @pytest.mark.parametrize("name", sorted(SMALL))

@@ -242,6 +242,17 @@ def _default_lr(model):
     return SIGNAL_MODELS[model].lr
 
 
+def _axes(args, lists: bool) -> dict:
+    """The swept hyper-parameters of ``args`` (one value each unless ``lists``), per-model defaults filled in:
+    ``lr``, ``omega0`` (models without one record the shared ω0, unused), and ``scale`` where the model has one."""
+    m = SIGNAL_MODELS[args.model]
+    one = (lambda v: v) if lists else (lambda v: None if v is None else [v])   # noqa: E731
+    axes = {"lr": one(args.lr) or [m.lr], "omega0": one(args.omega0) or [m.omega0 or OMEGA0]}
+    if m.scale is not None:
+        axes["scale"] = one(args.scale) or [m.scale]
+    return axes
+
+
 def _report_diverged(m: dict) -> None:
     for d in m["diverged"]:
         print(f"member {d['member']} ({m['members'][d['member']]}) diverged at step {d['step']}; "
@@ -249,7 +260,7 @@ def _report_diverged(m: dict) -> None:
 
 
 def cmd_fit(args, given: set) -> int:
-    axes = lambda a: {"lr": [a.lr or _default_lr(a.model)], "omega0": [a.omega0 or OMEGA0]}
+    axes = lambda a: _axes(a, lists=False)  # noqa: E731
     stem = Path(args.signal).stem if args.signal else "cameraman"
     m = run(args, given, axes, "fit", Path("runs") / f"{stem}-{args.model}")
     parts = [f"{name} {m[name]['mean']:.2f} ± {m[name]['std']:.2f}" for name in
@@ -264,7 +275,7 @@ def cmd_fit(args, given: set) -> int:
 def cmd_sweep(args, given: set) -> int:
     from spectral_inr import report
 
-    axes = lambda a: {"lr": a.lr or [_default_lr(a.model)], "omega0": a.omega0 or [OMEGA0]}
+    axes = lambda a: _axes(a, lists=True)  # noqa: E731
     m = run(args, given, axes, "sweep", Path("runs") / f"sweep-{args.model}")
     settings = sweep_settings(m)
     (args.out / "sweep.md").write_text(sweep_table(settings))

@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import re
 import sys
+import textwrap
 from pathlib import Path
 from typing import Optional, Sequence
 
@@ -135,7 +136,11 @@ class _Parser(argparse.ArgumentParser):
 
 
 class _Help(argparse.RawDescriptionHelpFormatter):
-    """Appends ``(default: …)`` to every option that has a real default."""
+    """Appends ``(default: …)`` to every option that has a real default; never breaks a line inside a
+    hyphenated name (``siren-rff``, ``relu-pe``)."""
+
+    def _split_lines(self, text, width):
+        return textwrap.wrap(" ".join(text.split()), width, break_on_hyphens=False)
 
     def _get_help_string(self, action):
         text = action.help or ""
@@ -146,7 +151,7 @@ class _Help(argparse.RawDescriptionHelpFormatter):
 
 
 def _models_epilog() -> str:
-    return "models:\n" + "\n".join(f"  {name:<7} {m.help()}" for name, m in SIGNAL_MODELS.items())
+    return "models:\n" + "\n".join(f"  {name:<9} {m.help()}" for name, m in SIGNAL_MODELS.items())
 
 
 def _common(p: argparse.ArgumentParser, sweep: bool, d):
@@ -155,6 +160,8 @@ def _common(p: argparse.ArgumentParser, sweep: bool, d):
     lrs = ", ".join(f"{name} {m.lr:g}" for name, m in SIGNAL_MODELS.items())
     siren, tuner = SIGNAL_MODELS["siren"], SIGNAL_MODELS["tuner"]
     no_omega0 = ", ".join(n for n in SIGNAL_MODELS if n not in APPLIES_TO["omega0"])
+    other_omega0 = ", ".join(f"{n} {m.omega0:g}" for n, m in SIGNAL_MODELS.items()
+                             if m.omega0 is not None and m.omega0 != OMEGA0)
     first = ", ".join(APPLIES_TO["first_omega0"])
     p.add_argument("signal", nargs="?", default=d(None),
                    help="image, WAV, video (MP4/GIF/…) or volume (.npy/.npz) file, or a folder with --kind; or a "
@@ -166,7 +173,10 @@ def _common(p: argparse.ArgumentParser, sweep: bool, d):
     p.add_argument("--lr", type=num(float, "--lr"), default=d(None),
                    help=f"learning rate{lst} (default: per model: {lrs})")
     p.add_argument("--omega0", type=num(float, "--omega0"), default=d(None),
-                   help=f"hidden ω0 (TUNER: ω_G){lst} (default: {OMEGA0:g}; not for {no_omega0})")
+                   help=f"hidden ω0 (TUNER: ω_G){lst} (default: {OMEGA0:g}; {other_omega0}; not for {no_omega0})")
+    scaled = ", ".join(f"{n} {SIGNAL_MODELS[n].scale:g}" for n in APPLIES_TO["scale"])
+    p.add_argument("--scale", type=num(float, "--scale"), default=d(None),
+                   help=f"Gauss's s, WIRE's s0{lst} (default: {scaled}; those models only)")
     p.add_argument("--first-omega0", type=_positive(float, "--first-omega0"), default=d(None),
                    help=f"first-layer ω0 (default: {siren.first_omega0:g}, SIREN on audio {siren.audio_first_omega0:g}; "
                         f"{first} only)")

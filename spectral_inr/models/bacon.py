@@ -277,7 +277,7 @@ class Bacon(nn.Module):
 
     # --- the network -------------------------------------------------------------
     @nn.compact
-    def __call__(self, x, all_scales: bool = False):
+    def __call__(self, x, all_scales: bool = False, train: bool = False):
         d = x.shape[-1]
         quanta, period = self._quanta(d), self.periods(d)
         heads = self.heads()
@@ -296,4 +296,6 @@ class Bacon(nn.Module):
             z = filt(i) * linear(self.width, f"linear_{i - 1}")(z)
             if i in heads:
                 outputs.append(linear(self.out_features, f"output_{i}" if self.multiscale else "output")(z))
-        return jnp.stack(outputs) if all_scales else outputs[-1]
+        # train=True: the engine's training pass (Fitter(train_kwargs={"train": True})) takes every head for
+        # multiscale_mse; its evaluation (train=False) the finest
+        return jnp.stack(outputs) if all_scales or train else outputs[-1]

@@ -43,18 +43,25 @@ class SignalModel:
     sigma: Optional[float] = None       # Fourier features: B ~ N(0, σ²)
     features: Optional[int] = None      # Fourier features: columns of B
     summary: str = ""                   # what the model is, one phrase
+    scale: Optional[float] = None       # Gauss's s, WIRE's s0 (``--scale``; None: not a flag of this model)
+    layers: str = "sine layers"         # what the hidden layers are, for --help
 
     def help(self) -> str:
         """The model's ``--help`` line, written from the values above."""
         if self.name == "tuner":
             shape = (f"one bounded sine layer × {self.width} (fewer when fewer frequencies fit), integer input "
                      f"frequencies below the bandlimit (side // {BANDLIMIT_DIVISOR}, per axis in 3-D)")
-        elif self.omega0 is None:
+        elif self.features is not None:
             shape = f"random B ~ N(0, {self.sigma:g}²), {self.features} features, ReLU MLP {self.depth}×{self.width}"
         else:
             audio = (f" (audio: first ω0 {self.audio_first_omega0:g})"
                      if self.audio_first_omega0 not in (None, self.first_omega0) else "")
-            shape = f"{self.depth} sine layers × {self.width}, ω0 {self.omega0:g}{audio}"
+            first = (f", first ω0 {self.first_omega0:g}"
+                     if self.first_omega0 not in (None, self.omega0) and not audio else "")
+            shape = (f"{self.depth} {self.layers} × {self.width}"
+                     + (f", ω0 {self.omega0:g}" if self.omega0 is not None else "") + first + audio
+                     + (f", s {self.scale:g}" if self.scale is not None else "")
+                     + (f", RFF σ {self.sigma:g}" if self.sigma is not None else ""))
         return f"{self.title}: {self.summary + ', ' if self.summary else ''}{shape}; lr {self.lr:g}"
 
 
@@ -72,12 +79,38 @@ SIGNAL_MODELS = {m.name: m for m in (
     # Tancik et al.'s image setting: σ = 10, 256 features, lr 1e-3
     SignalModel("ffn", "Fourier features (Tancik et al. 2020)", 1e-3, 256, 3, omega0=None, sigma=10.0,
                 features=256),
+    # --- the baseline zoo (issue 21): FINER's image scripts (train_image.py: first + 3 hidden layers × 256,
+    # run_<model>.sh: the lr and scales) where they have the model, else the model's own code; docs/fidelity.md
+    SignalModel("gauss", "Gauss (Ramasinghe & Lucey 2022)", 5e-3, 256, 4, omega0=None, scale=30.0,
+                layers="Gaussian layers", summary="exp(−(s·z)²), PyTorch init"),          # run_gauss.sh
+    SignalModel("wire", "WIRE (Saragadam et al. 2023)", 5e-3, 256, 4, omega0=20.0, scale=10.0,
+                layers="complex Gabor layers", summary="exp(jω0·z − |s·z|²), hidden width ÷ √2"),  # run_wire.sh
+    SignalModel("wire2d", "WIRE-2D (Saragadam et al. 2023)", 5e-3, 300, 3, omega0=10.0, scale=10.0,
+                layers="2-D Gabor layers", summary="a second linear map in the Gaussian window, width ÷ 2"),  # wire_ct.py
+    SignalModel("relu-pe", "ReLU+PE (NeRF positional encoding)", 1e-3, 256, 4, omega0=None, layers="ReLU layers",
+                summary="sin/cos(2^k·π·x) for k < ⌊log2(side/4)⌋ (WIRE's Nyquist rule)"),  # run_pemlp.sh lr
+    SignalModel("siren-rff", "SIREN-RFF (SIREN² baseline)", _AUDIO.lr, 256, 4, first_omega0=OMEGA0,
+                audio_first_omega0=3000.0, sigma=30.0,                 # networks.py SIREN_RFF / RFF defaults
+                summary="SIREN on [cos xB, sin xB] features"),
+    # multiplicative filter networks: mfn/experiments/image_rep.py (256 wide, 3 layers, input scale 256, Adam 1e-2)
+    SignalModel("fourier-net", "FourierNet (Fathony et al. 2021)", 1e-2, 256, 3, omega0=None, layers="filter layers",
+                summary="multiplicative filters sin(Ωx + φ), input scale 256"),
+    SignalModel("gabor-net", "GaborNet (Fathony et al. 2021)", 1e-2, 256, 3, omega0=None, layers="filter layers",
+                summary="multiplicative Gabor filters, input scale 256"),
+    # config/img/bacon.ini: 256 wide, 4 layers, multi-scale heads (1, 2, 4), AMSGrad 5e-3, band limit from the grid
+    SignalModel("bacon", "BACON (Lindell et al. 2022)", 5e-3, 256, 4, omega0=None, layers="band-limited filter layers",
+                summary="multiplicative filters with frozen integer frequencies up to the grid's Nyquist limit, "
+                        "heads at layers 1, 2, 4 (multi-scale loss), AMSGrad"),
+    # no authors' code for HOSC and sinc: SIREN's init, ω0 and lr (our choice; docs/fidelity.md)
+    SignalModel("hosc", "HOSC (Serrano et al. 2024)", _AUDIO.lr, 256, 4, summary="tanh(8·sin(ω0·z))"),
+    SignalModel("sinc", "sinc (Saratchandran et al. 2024)", _AUDIO.lr, 256, 4, summary="sinc(ω0·z), normalised"),
 )}
 
 #: flag → the models it applies to (the CLI rejects it for any other)
 APPLIES_TO = {
     "omega0": tuple(n for n, m in SIGNAL_MODELS.items() if m.omega0 is not None),
     "first_omega0": tuple(n for n, m in SIGNAL_MODELS.items() if m.first_omega0 is not None),
+    "scale": tuple(n for n, m in SIGNAL_MODELS.items() if m.scale is not None),
     "bandlimit": ("tuner",),
     "learned_bounds": ("tuner",),
 }

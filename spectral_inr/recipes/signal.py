@@ -113,7 +113,27 @@ def model_fn(name: str, signal: Signal, *, width: Optional[int] = None, depth: O
     kw = dict(out_features=out, width=width or m.width, depth=depth)
     if name == "ffn":
         return lambda hp: models.FourierFeatureMLP(sigma=sigma or m.sigma, num_features=m.features, **kw)
+    omega = lambda hp: hp.get("omega0", m.omega0)  # noqa: E731  (a traced sweep value or the default)
+    scale = lambda hp: hp.get("scale", m.scale)  # noqa: E731
+    if name == "gauss":
+        return lambda hp: models.Gauss(scale=scale(hp), **kw)
+    if name in ("wire", "wire2d"):
+        ctor = models.Wire if name == "wire" else models.Wire2d
+        return lambda hp: ctor(omega0=omega(hp), s0=scale(hp), **kw)
+    if name == "relu-pe":   # WIRE's scripts: the Nyquist rule on the signal's own side (sidelength = max(H, W))
+        return lambda hp: models.ReluPe(sidelength=max(signal.shape), **kw)
+    if name in ("fourier-net", "gabor-net"):
+        ctor = models.FourierNet if name == "fourier-net" else models.GaborNet
+        return lambda hp: ctor(**kw)
+    if name == "bacon":   # N samples per period on each grid axis: the band limit is the grid's Nyquist limit
+        return lambda hp: models.Bacon(resolution=tuple(float(n) for n in signal.shape), **kw)
+    if name in ("hosc", "sinc"):
+        ctor = models.Hosc if name == "hosc" else models.Sinc
+        return lambda hp: ctor(omega0=omega(hp), **kw)
     first = first_omega0 or defaults.first_omega0(name, signal.kind)
+    if name == "siren-rff":
+        return lambda hp: models.SirenRff(sigma=sigma or m.sigma, omega0=omega(hp), first_omega0=first,
+                                          in_features=dim, **kw)
     if name == "siren2":
         scales = noise_scales or models.siren2_noise_scales(signal.values, signal.kind)
         # per-member scales (a sweep over signals) come in hp as "s0", "s1"
@@ -127,6 +147,8 @@ def optimizer_fn(name: str, model_fn: Callable, *, learned_bounds: bool = False)
     """``hp -> optax`` for model ``name``: Adam with ``hp["lr"]`` injected, and for
     TUNER (fixed bounds) the bound projection as the last link, with ``c_low``,
     ``c_high``, ``c_deep`` from ``hp`` when swept (defaults: the model's)."""
+    if name == "bacon":   # BACON's training.py: Adam(amsgrad=True)
+        return lambda hp: optax.inject_hyperparams(optax.amsgrad)(learning_rate=hp["lr"])
     if name != "tuner" or learned_bounds:
         return default_optimizer
     groups = models.tuner_bound_groups(model_fn({}))
@@ -152,5 +174,9 @@ def fitter(name: str, signal: Signal, *, batch_size: Optional[int] = None, shuff
     through the model's derivatives instead of the value MSE, e.g. :mod:`spectral_inr.poisson`'s)."""
     mfn = model_fn(name, signal, **model_kwargs)
     lb = model_kwargs.get("learned_bounds", False)
+    # BACON trains every head on the target (its multiscale_image_mse) and is evaluated on the finest
+    multiscale = dict(loss_fn=models.multiscale_mse, train_kwargs={"train": True}) if name == "bacon" else {}
+    if multiscale and field_loss is not None:
+        raise ValueError("bacon trains on values (its multi-scale loss): not with --supervise gradient/laplacian")
     return Fitter(mfn, optimizer_fn(name, mfn, learned_bounds=lb), regularizer=regularizer_fn(name, learned_bounds=lb),
-                  field_loss=field_loss, batch_size=batch_size, shuffle=shuffle)
+                  field_loss=field_loss, batch_size=batch_size, shuffle=shuffle, **multiscale)
