@@ -1,4 +1,4 @@
-"""exp-audio: SIREN vs SIREN² (both schemes) vs FINER++ on audio clips.
+"""exp-audio: SIREN vs SIREN² (both schemes) vs FINER++ and SIREN²'s baselines on audio clips.
 
 The protocol is data: :mod:`spectral_inr.protocols.siren2` (``official``:
 SIREN²'s ``learn_audios.py`` — the first 150,000 samples, peak-normalised,
@@ -13,7 +13,10 @@ reduced to this CPU).  Rows:
   hidden→hidden and output kernels, none on the input layer), first ω0 = 3000;
 * ``finer++``: first-layer bias U(±5), first ω0 = 3000 capped below the
   grid's Nyquist limit (``AudioFit.finer_omega0``: 1,208 for 10,000 samples);
-* ``finer++-repo``: the repository's FINER configuration, first ω0 = 30.
+* ``finer++-repo``: the repository's FINER configuration, first ω0 = 30;
+* SIREN²'s baselines (``learn_audios.py``'s commented-out lines and the imported ``SIREN_RFF``, at
+  their class defaults): ``gauss`` (s 30), ``wire`` (ω0 = s0 = 10), ``relu-pe`` (7 octaves),
+  ``siren-rff`` (σ 30, first ω0 3000).
 
 Clips × seeds form one vmapped member axis per method and clip length.  The reported
 PSNR is the full-signal waveform PSNR of each member's lowest-training-loss parameters
@@ -89,25 +92,33 @@ def run_method(method, p, clips, wav_dir=None):
     return record, curve
 
 
-def run(p, data_root=None, out=None, partial=None):
+def run(p, data_root=None, out=None, partial=None, args=None):
     """``(payload, arrays)`` for protocol ``p``: per method, every clip × seed; the WAVs of seed 0 go to
     ``out/audio-<profile>/``; ``partial`` writes the results after every method (a long profile interrupted
-    keeps the methods that finished)."""
+    keeps the methods that finished); ``--resume`` keeps the methods the saved results already hold (the
+    curves figure is then not redrawn)."""
+    kept, before = common.kept_methods(args, "audio", p.name, dataclasses.asdict(p)) if args else ({}, 0.0)
     clips = load_clips(p, data_root)
     wav_dir = None
     if out is not None:
         wav_dir = out / f"audio-{p.name}"
         wav_dir.mkdir(parents=True, exist_ok=True)
-    per_method, curves = {}, {}
-    for method in p.methods:
+    per_method, curves = {m: r for m, r in kept.items() if m in p.methods}, {}
+
+    def state():
+        payload = {"config": dataclasses.asdict(p), "clips": list(p.clips), "methods": dict(per_method),
+                   "complete": len(per_method) == len(p.methods),
+                   **({"seconds_before_resume": before} if kept else {})}
+        return payload, (None if kept else {"curves": dict(curves)})
+
+    for method in [m for m in p.methods if m not in per_method]:
         per_method[method], curves[method] = run_method(method, p, clips, wav_dir)
         r = per_method[method]
         print(f"{method}: PSNR {mean_std(r['psnr_of_best_params'])} dB ({r['seconds']:.0f} s)", flush=True)
-        payload = {"config": dataclasses.asdict(p), "clips": list(p.clips), "methods": dict(per_method),
-                   "complete": len(per_method) == len(p.methods)}
+        payload, arrays = state()
         if partial is not None and not payload["complete"]:
-            partial(payload, {"curves": dict(curves)})
-    return payload, {"curves": curves}
+            partial(payload, arrays)
+    return state()
 
 
 # --- report (tables from the payload alone) -----------------------------------------------------------------
@@ -163,7 +174,7 @@ def report(payload: dict, arrays=None):
 
 def main(argv=None):
     return common.main("audio", protocols.SIREN2_AUDIO, run, report, argv, description=__doc__.splitlines()[0],
-                       files=True)
+                       files=True, extra=common.resume_flag)
 
 
 if __name__ == "__main__":

@@ -99,6 +99,30 @@ def write_markdown(name: str, profile: str, payload: dict, markdown: str, figure
     return out / f"{stem}.md"
 
 
+def resume_flag(parser) -> None:
+    """``--resume`` for an experiment whose methods run one after another (see :func:`kept_methods`)."""
+    parser.add_argument("--resume", action="store_true",
+                        help="keep the methods the results JSON of this profile already holds (same protocol) and "
+                             "run only the others; figures drawn from run arrays keep their earlier version")
+
+
+def kept_methods(args, name: str, profile: str, config: dict, ignore: Sequence[str] = ("methods",)):
+    """``--resume``: ``(records, seconds)`` of the methods in ``<out>/<name>-<profile>.json``, in run order —
+    ``({}, 0.0)`` without ``--resume`` or a file.  Refused (exit with one line) when the file ran under
+    another protocol; a field the file lacks is newer than it (no kept method read it), and ``ignore``'d
+    fields (the method list) may differ."""
+    saved = args.out / f"{name}-{profile}.json"
+    if not getattr(args, "resume", False) or not saved.exists():
+        return {}, 0.0
+    old = json.loads(saved.read_text())
+    now = json.loads(json.dumps(config))
+    if any(now.get(k, v) != v for k, v in old["config"].items() if k not in ignore):
+        raise SystemExit(f"exp-{name}: --resume: {saved} was run under another protocol; move it away or drop "
+                         "--resume")
+    order = old.get("method_order") or list(old["methods"])
+    return {m: old["methods"][m] for m in order if m in old["methods"]}, old.get("seconds", 0.0)
+
+
 def main(name: str, protocols: Mapping[str, object], run: Callable, report: Callable,
          argv: Optional[Sequence[str]] = None, description: str = "", extra=None, files: bool = False) -> dict:
     """``--profile P``: ``run(protocols[P], data_root)``, then ``report(payload, arrays)``, then the results files.
@@ -118,7 +142,7 @@ def main(name: str, protocols: Mapping[str, object], run: Callable, report: Call
         return payload
 
     def write(payload, arrays, seconds):
-        payload.setdefault("seconds", seconds)
+        payload.setdefault("seconds", seconds + payload.get("seconds_before_resume", 0.0))
         payload.setdefault("experiment", name)
         payload.setdefault("profile", args.profile)
         markdown, figures = report(payload, arrays)

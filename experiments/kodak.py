@@ -14,7 +14,9 @@ Our own gradient PSNR (max-normalised, reflect-101 Sobel, no quantisation; on
 the test pixels for the split fit) is reported beside it (``…_ours``).
 
 Rows: ``tuner`` (fixed bounds), ``tuner-learned``, ``tuner-siren`` (the paper's
-"SIREN" row: ``train_siren.py``), and — labelled *extra*, at the same budget
+"SIREN" row: ``train_siren.py``), ``bacon`` (the table's third row; TUNER's repository has no BACON
+configuration, so BACON's own image run: AMSGrad 5e-3, 4 layers of ``bacon_width``), and — labelled
+*extra*, at the same budget
 (two sine layers of the protocol width, Adam 5e-4), not their own papers'
 protocols — vanilla ``siren`` (ω0 = 30, trainable first layer), ``siren2``
 (noise scales from each image), ``finer`` and ``ffn``.
@@ -39,7 +41,7 @@ from spectral_inr.protocols.tuner import PAPER_TABLE
 from spectral_inr.signals import Signal
 from spectral_inr.train import sweep
 
-METHODS = ("tuner", "tuner-learned", "tuner-siren", "siren", "siren2", "finer", "ffn")
+METHODS = ("tuner", "tuner-learned", "tuner-siren", "bacon", "siren", "siren2", "finer", "ffn")
 EXTRA = {"siren", "siren2", "finer", "ffn"}
 EXTRA_LR = 5e-4   # extras: the budget of the earlier table (TUNER's lr), not their papers' protocols
 METRICS = ("psnr_train", "psnr_test", "gradient_psnr_train", "gradient_psnr_test",
@@ -56,6 +58,8 @@ def load_images(p, root):
 def method_fitter(p, method, image):
     if method in recipes.TUNER_PROTOCOL_METHODS:
         return recipes.tuner_protocol_fitter(p, method, out_features=image.channels)
+    if method == "bacon":   # BACON's own image configuration (protocols.tuner: bacon_width, bacon_lr)
+        return recipes.fitter("bacon", image, width=p.bacon_width, batch_size=p.batch_size, shuffle=p.shuffle)
     depth = 1 if method == "ffn" else 2
     scale = dict(sigma=p.extra_ffn_sigma) if method == "ffn" else dict(first_omega0=p.extra_first_omega0)
     return recipes.fitter(method, image, width=p.width, depth=depth, batch_size=p.batch_size, shuffle=p.shuffle,
@@ -69,6 +73,8 @@ def fit_all(p, method, fitter, images, idx):
         hp = {"omega0": 30.0}
         if method in EXTRA:
             hp["lr"] = EXTRA_LR
+        if method == "bacon":
+            hp["lr"] = p.bacon_lr
         if method == "siren2":
             hp["s0"], hp["s1"] = siren2_noise_scales(img.values, "image")
         for seed in range(p.seeds):
@@ -125,9 +131,7 @@ def _flags(parser):
                         help=f"comma-separated subset of {','.join(METHODS)}")
     parser.add_argument("--ablation-learned-penalty", action="store_true",
                         help="only tuner-learned, with the sum and the mean penalty")
-    parser.add_argument("--resume", action="store_true",
-                        help="keep the methods already in results/kodak-<profile>.json (same protocol) and run "
-                             "only the missing ones")
+    common.resume_flag(parser)
     parser.add_argument("--epochs", type=int, default=None,
                         help="override the profile's epochs (a timing probe or a shortened run; recorded in the "
                              "results as a reduction, written as kodak-<profile>-<N>ep)")
@@ -197,17 +201,7 @@ def main(argv=None):
             h, w = images[0].shape
             split = train_test_split(h * w, test_fraction=p.test_fraction, seed=0)
             return learned_penalty_ablation(p, images, split, args.out)
-        kept, before = {}, 0.0
-        saved = args.out / f"kodak-{name}.json"
-        if args.resume and saved.exists():
-            old = json.loads(saved.read_text())
-            # a field the saved file lacks is newer than it: the file ran at that field's default
-            defaults = {f.name: f.default for f in dataclasses.fields(p)}
-            saved_config = json.loads(json.dumps({**defaults, **old["config"]}))
-            if saved_config != json.loads(json.dumps(dataclasses.asdict(p))):
-                raise SystemExit(f"exp-kodak: --resume: {saved} was run under another protocol; "
-                                 "move it away or drop --resume")
-            kept, before = _ordered(old), old.get("seconds", 0.0)
+        kept, before = common.kept_methods(args, "kodak", name, dataclasses.asdict(p), ignore=())
         with common.Timer() as total:
             def write(payload, arrays, seconds):
                 payload = {**payload, "seconds": before + seconds}
@@ -235,13 +229,15 @@ def markdown(payload: dict) -> str:
     rows = []
     for method, r in per_method.items():
         paper = PAPER_TABLE.get(method)
-        label = f"{method} (extra)" if method in EXTRA else method
-        ref = (f"{paper['psnr_train']} / {paper['psnr_test']} / {paper['gradient_psnr_train']} / "
-               f"{paper['gradient_psnr_test']}" if paper else "—")
+        label = (f"{method} (extra)" if method in EXTRA else
+                 f"{method} (its own image config)" if method == "bacon" else method)
+        ref = (" / ".join(str(paper.get(k, "—")) for k in ("psnr_train", "psnr_test", "gradient_psnr_train",
+                                                            "gradient_psnr_test")) if paper else "—")
         rows.append([label] + [mean_std(r[k]) for k in METRICS] + [ref, f"{r['seconds']:.0f}"])
-    bacon = PAPER_TABLE["bacon"]
-    rows.append(["bacon (paper only)"] + ["—"] * len(METRICS)
-                + [f"— / {bacon['psnr_test']} / — / {bacon['gradient_psnr_test']}", "—"])
+    if "bacon" not in per_method:
+        bacon = PAPER_TABLE["bacon"]
+        rows.append(["bacon (paper only)"] + ["—"] * len(METRICS)
+                    + [f"— / {bacon['psnr_test']} / — / {bacon['gradient_psnr_test']}", "—"])
     per_image = []
     for method, r in per_method.items():
         imgs = [m["image"] for m in r["members"]]

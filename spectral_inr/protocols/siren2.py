@@ -45,9 +45,18 @@ class AudioFit:
     finer_first_omega0: float = 3000.0
     finer_repo_first_omega0: float = 30.0
     finer_bias_scale: float = 5.0
-    finer_batch: Optional[int] = 65536     # learn_audios.py: batch_size = min(n, 256·256) for FINER
+    finer_batch: Optional[int] = 65536     # learn_audios.py: batch_size = min(n, 256·256) for FINER, Gauss, WIRE, ReLU+PE
+    # SIREN²'s audio baselines (learn_audios.py get_networks, the lines commented out there, and the imported
+    # SIREN_RFF; modules/networks.py class defaults): every one n_HLs = 4 nonlinear layers of HL_dim, lr 1e-4
+    gauss_scale: float = 30.0              # GAUSS(scale=30.0)
+    wire_omega0: float = 10.0              # WIRE(first_omega_0=10, hidden_omega_0=10.) — the class defaults
+    wire_s0: float = 10.0                  # WIRE(scale=10.0)
+    pe_sidelength: int = 512               # ReLU_PE(sidelength=512, use_nyquist=True): 7 octaves on any clip
+    rff_sigma: float = 30.0                # RFF: torch.normal(std=30.0)
+    rff_first_omega0: float = 3000.0       # SIREN_RFF(first_w0=3000)
     seeds: int = 3
-    methods: Tuple[str, ...] = ("siren", "siren2", "siren2-notebook", "finer++", "finer++-repo")
+    methods: Tuple[str, ...] = ("siren", "siren2", "siren2-notebook", "finer++", "finer++-repo", "gauss", "wire",
+                                "relu-pe", "siren-rff")
     reduced: str = ""
 
     def finer_omega0(self, n: int) -> float:

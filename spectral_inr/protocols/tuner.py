@@ -70,6 +70,10 @@ class TunerKodak:
     # --- the extra rows (vanilla SIREN, FINER, SIREN², FFN): not the paper's; first-layer frequency scale ----
     extra_first_omega0: float = 30.0   # SIREN's first ω0 (FINER, SIREN² alike)
     extra_ffn_sigma: float = 10.0      # Tancik et al.'s image σ
+    # --- BACON, the table's third row: TUNER's repository has no BACON configuration, so BACON's own image run
+    # (computational-imaging/bacon config/img/bacon.ini: 256 wide, 4 layers, AMSGrad 5e-3, band limit = the grid's)
+    bacon_width: int = 256
+    bacon_lr: float = 5e-3
     # --- optimisation ---------------------------------------------------------------------
     lr: float = 5e-4                   # config_init.yml lr: 0.0005 (Adam, constant)
     batch_size: Optional[int] = 65536  # config_init.yml batch_size: 256 * 256
@@ -112,7 +116,8 @@ def scale_model(p: TunerKodak, side: int, **changes) -> TunerKodak:
     * ``width`` = that many rows (``⌈(n−2)/r⌉ + 2``: 106 for 416) — parameters per pixel:
       ``width²`` scales as ``side²``.
     * ``batch_size / r²`` — the batches per epoch (4) and so the steps per epoch.
-    * the extra rows' first ω0 and FFN σ ÷ r — their initial spectra relative to Nyquist.
+    * the extra rows' first ω0 and FFN σ ÷ r — their initial spectra relative to Nyquist; BACON's width ÷ r
+      (its band limit follows the grid by construction).
     """
     r = p.crop // side
     if r < 1 or p.crop % side:
@@ -121,7 +126,8 @@ def scale_model(p: TunerKodak, side: int, **changes) -> TunerKodak:
     return dataclasses.replace(
         p, resize=side, period=p.period * r, n_frequencies=n, frequency_stride=r, width=-(-(n - 2) // r) + 2,
         batch_size=None if p.batch_size is None else p.batch_size // r ** 2,
-        extra_first_omega0=p.extra_first_omega0 / r, extra_ffn_sigma=p.extra_ffn_sigma / r, **changes)
+        extra_first_omega0=p.extra_first_omega0 / r, extra_ffn_sigma=p.extra_ffn_sigma / r,
+        bacon_width=p.bacon_width // r, **changes)
 
 
 QUICK = scale_model(
