@@ -38,6 +38,17 @@ SMALL_3D = {
     "tuner-siren": {"out_features": 3, "frequencies": FREQS_3D, "width": 16},   # uniform_frequencies is 2-D: explicit list
     "ffn": {"out_features": 3, "width": 16, "depth": 2, "num_features": 16},
     "harmonic": {"hidden": (16, 8), "max_freqs": (5.0, 3.0)},             # a classifier: any flat input, 10 classes
+    # the baseline zoo
+    "gauss": {"out_features": 3, "width": 16, "depth": 2},
+    "hosc": {"out_features": 3, "width": 16, "depth": 2},
+    "sinc": {"out_features": 3, "width": 16, "depth": 2},
+    "siren-rff": {"out_features": 3, "width": 16, "depth": 2, "in_features": 3},
+    "relu-pe": {"out_features": 3, "width": 16, "depth": 2},
+    "wire": {"out_features": 3, "width": 16, "depth": 2},
+    "wire2d": {"out_features": 3, "width": 16, "depth": 2},
+    "fourier-net": {"out_features": 3, "width": 16, "depth": 2},
+    "gabor-net": {"out_features": 3, "width": 16, "depth": 2},
+    "bacon": {"out_features": 3, "width": 16, "depth": 2, "resolution": 32},
 }
 TWO_D_ONLY = {"tuner"}
 
