@@ -46,8 +46,8 @@ def kodak_effects(r) -> str:
                      for m in SHORT if m in q)
     split = [mean(res["psnr_train_of_split_fit"]) - mean(res["psnr_train"]) for res in q.values()]
     rows = [
-        ["paper's per-column bounds instead of the official clamp quirk (at 128 neurons every row is low: "
-         "1.0/ω_G instead of 0.4/ω_G)"] + _kodak_delta(p["tuner"], q["tuner"])
+        ["paper's per-column bounds (1.0/ω_G low, 0.6/ω_G high) instead of the official clamp quirk (0.4/ω_G on "
+         "every column)"] + _kodak_delta(p["tuner"], q["tuner"])
         + ["`results/kodak-quick-paper.json` vs `results/kodak-quick.json` (TUNER rows)"],
         ["learned-bounds penalty λ·mean c instead of λ·Σ c (λ = 2e-5)"]
         + _kodak_delta(lp["tuner-learned (mean)"], lp["tuner-learned (sum)"])

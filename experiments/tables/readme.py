@@ -39,7 +39,9 @@ def experiments(r) -> str:
     rows = [
         ["`exp-kodak`", "`official`, `paper`, `quick`, `quick-paper`, `cpu`, `smoke`",
          f"{len(kc['images'])} images, {kc['crop']}² crops downsampled to {kc['resize']}², {kc['width']} neurons, "
-         f"{kc['epochs']} full-batch steps, {kc['seeds']} seeds",
+         + (f"{kc['epochs']} full-batch steps" if not kc.get("batch_size") else
+            f"{kc['epochs']} epochs of {kc['batch_size']:,}-pixel batches (a scale model of the official run)")
+         + f", {kc['seeds']} seeds",
          f"{duration(k['seconds'])} ({len(k['methods'])} rows, split fit + all-pixel fit)"],
         ["`exp-audio`", "`official`, `paper` (tetris, 1 seed), `quick`",
          f"{ac['samples']:,}-sample window (samples {ac['offset'] // 1000}k–{(ac['offset'] + ac['samples']) // 1000}k), "
@@ -210,3 +212,27 @@ def kodak_cpu_lead(r) -> str:
     sign = "on every column" if min(lead) > 0 else "not on every column"
     return (f"{span(lead)} dB {sign} (test {m['tuner-siren']['psnr_test'][0]:.2f} vs "
             f"{m['tuner']['psnr_test'][0]:.2f} dB)")
+
+
+@generator("kodak-scale-model")
+def kodak_scale_model(r) -> str:
+    """kodim05 in the quick scale model (128², seeds pooled) beside the 512² run (`kodak-cpu`), test / gradient test."""
+    q, c = r["kodak-quick"]["methods"], r["kodak-cpu"]["methods"]
+
+    def quick(method, key):
+        sel = [i for i, mem in enumerate(q[method]["members"]) if mem["image"] == 5]
+        return float(np.mean(np.asarray(q[method][key])[sel]))
+
+    def pair(method):
+        return (f"{quick(method, 'psnr_test'):.2f} / {quick(method, 'gradient_psnr_test'):.2f} at 128² vs "
+                f"{c[method]['psnr_test'][0]:.2f} / {c[method]['gradient_psnr_test'][0]:.2f} at 512²")
+
+    return f"TUNER {pair('tuner')}; its baseline {pair('tuner-siren')}"
+
+
+@generator("kodak-cpu-paper-bounds")
+def kodak_cpu_paper_bounds(r) -> str:
+    """TUNER with the paper's per-column bounds minus the official clamp, at 512² on kodim05 (2,000 steps)."""
+    p, o = r["kodak-cpu-paper"]["methods"]["tuner"], r["kodak-cpu"]["methods"]["tuner"]
+    test, grad = (p[k][0] - o[k][0] for k in ("psnr_test", "gradient_psnr_test"))
+    return f"{test:+.2f} dB test and {grad:+.2f} dB gradient test ({p['psnr_test'][0]:.2f} vs {o['psnr_test'][0]:.2f} dB)"
