@@ -14,12 +14,12 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 import pytest
-from scipy import stats
 
 from spectral_inr.models import activations
 from spectral_inr.models.baselines import (BASELINE_DEPTH, BASELINE_WIDTH, FINER_PEMLP, GAUSS_SCALE, Gauss, Hosc,
                                            ReluPe, Sinc, SirenRff)
 from spectral_inr.models.layers import FourierFeatures, NerfPositionalEncoding, nerf_num_frequencies
+from _init_stats import check_uniform, ks
 
 KEY = jax.random.PRNGKey(0)
 # Tiny graphs, compiled once: XLA's backend optimisations cost more than they save (as tests/test_models.py).
@@ -47,35 +47,20 @@ def _np(tree):
     return jax.tree_util.tree_map(lambda a: np.asarray(a, np.float64), tree)
 
 
-def _ks(sample, cdf):
-    return stats.kstest(np.ravel(sample), cdf, method="asymp").statistic
-
-
-def _check_uniform(sample, bound, what):
-    """``sample`` ~ U(±bound): inside, reaching near the bound, KS at the ≈0.1 % level (tests/test_models.py)."""
-    s = np.asarray(sample, np.float64).ravel()
-    n = s.size
-    assert np.all(np.abs(s) <= bound * (1 + 1e-6)), f"{what}: outside ±{bound}"
-    delta = -math.log(1e-6) / n          # P(max|s| < (1−δ)·bound) = (1−δ)^n < 1e-6 for i.i.d. draws
-    assert np.abs(s).max() >= (1 - delta) * bound, f"{what}: max {np.abs(s).max()} far below {bound}"
-    ks = _ks(s, stats.uniform(loc=-bound, scale=2 * bound).cdf)
-    assert ks < 1.95 / math.sqrt(n), f"{what}: KS {ks} vs U(±{bound})"
-
-
 def _check_torch_default(p, fan_ins, what, first=0):
     """Dense layers ``first, first+1, …``: ``W, b ~ U(±1/√fan_in)`` (PyTorch's nn.Linear default)."""
     for i, fan_in in enumerate(fan_ins, start=first):
-        _check_uniform(p[f"layers_{i}"]["kernel"], 1 / math.sqrt(fan_in), f"{what} layers_{i} kernel")
-        _check_uniform(p[f"layers_{i}"]["bias"], 1 / math.sqrt(fan_in), f"{what} layers_{i} bias")
+        check_uniform(p[f"layers_{i}"]["kernel"], 1 / math.sqrt(fan_in), f"{what} layers_{i} kernel")
+        check_uniform(p[f"layers_{i}"]["bias"], 1 / math.sqrt(fan_in), f"{what} layers_{i} bias")
 
 
 def _check_siren_init(p, d, width, depth, omega0, what):
     """SIREN: first kernel U(±1/d), later kernels (output included) U(±√(6/n)/ω0), biases U(±1/√fan_in)."""
-    _check_uniform(p["layers_0"]["kernel"], 1 / d, f"{what} first kernel")
-    _check_uniform(p["layers_0"]["bias"], 1 / math.sqrt(d), f"{what} first bias")
+    check_uniform(p["layers_0"]["kernel"], 1 / d, f"{what} first kernel")
+    check_uniform(p["layers_0"]["bias"], 1 / math.sqrt(d), f"{what} first bias")
     for i in range(1, depth + 1):
-        _check_uniform(p[f"layers_{i}"]["kernel"], math.sqrt(6 / width) / omega0, f"{what} layers_{i} kernel")
-        _check_uniform(p[f"layers_{i}"]["bias"], 1 / math.sqrt(width), f"{what} layers_{i} bias")
+        check_uniform(p[f"layers_{i}"]["kernel"], math.sqrt(6 / width) / omega0, f"{what} layers_{i} kernel")
+        check_uniform(p[f"layers_{i}"]["bias"], 1 / math.sqrt(width), f"{what} layers_{i} bias")
 
 
 def _check_layers(inter, params, x, fn, layers):
@@ -205,19 +190,19 @@ def test_siren_rff_features_and_init():
     assert set(v) == {"params", "constants"} and "layers_0" not in v["params"]
     assert v["constants"]["layers_0"]["B"].shape == (1, width // 2)
     p = v["params"]
-    _check_uniform(p["layers_1"]["kernel"], 1.0, "RFF first kernel (in_dim 1)")   # 1/fan_in would be 1/256
-    _check_uniform(p["layers_1"]["bias"], 1 / math.sqrt(width), "RFF first bias (fan-in 2m)")
+    check_uniform(p["layers_1"]["kernel"], 1.0, "RFF first kernel (in_dim 1)")   # 1/fan_in would be 1/256
+    check_uniform(p["layers_1"]["bias"], 1 / math.sqrt(width), "RFF first bias (fan-in 2m)")
     for i in (2, 3, 4):
-        _check_uniform(p[f"layers_{i}"]["kernel"], math.sqrt(6 / width) / omega0, f"RFF layers_{i} kernel")
-        _check_uniform(p[f"layers_{i}"]["bias"], 1 / math.sqrt(width), f"RFF layers_{i} bias")
+        check_uniform(p[f"layers_{i}"]["kernel"], math.sqrt(6 / width) / omega0, f"RFF layers_{i} kernel")
+        check_uniform(p[f"layers_{i}"]["bias"], 1 / math.sqrt(width), f"RFF layers_{i} bias")
 
     # 2-D coordinates: first bound 1/2; B's 2·2048 draws against N(0, 30²) (KS at ≈0.1 %, std within 4 SE)
     v2 = _np(got["two"][0])
     b = v2["constants"]["layers_0"]["B"]
     assert b.shape == (2, 2048)
-    assert _ks(b / 30.0, "norm") < 1.95 / math.sqrt(b.size)
+    assert ks(b / 30.0, "norm") < 1.95 / math.sqrt(b.size)
     assert abs(b.std() / 30.0 - 1) < 4 * math.sqrt(2 / (4 * b.size))
-    _check_uniform(v2["params"]["layers_1"]["kernel"], 0.5, "RFF first kernel (in_dim 2)")
+    check_uniform(v2["params"]["layers_1"]["kernel"], 0.5, "RFF first kernel (in_dim 2)")
 
     # forward: γ(x) = [cos xB, sin xB], then sin(ω_first(γW + b)); a small ω_first keeps float32 exact
     vs, inter = got["small"]

@@ -19,6 +19,7 @@ from scipy import stats
 
 from spectral_inr.models.bacon import IMAGE_INPUT_SCALES, IMAGE_OUTPUT_LAYERS, Bacon, multiscale_mse
 from spectral_inr.models.mfn import FourierNet, GaborNet
+from _init_stats import check_uniform, ks
 
 KEY = jax.random.PRNGKey(0)
 # Init graphs are compiled once: XLA's backend optimisations cost more than they save (as in test_models.py).
@@ -38,20 +39,6 @@ def _np(tree):
 
 def _member(tree, i):
     return jax.tree_util.tree_map(lambda a: a[i], tree)
-
-
-def _ks(sample, cdf):
-    return stats.kstest(np.ravel(sample), cdf, method="asymp").statistic
-
-
-def _check_uniform(sample, bound, what):
-    """``sample ~ U(±bound)``: inside, reaching the bound, KS below the 0.1 % critical value 1.95/√n."""
-    s = np.asarray(sample, np.float64).ravel()
-    n = s.size
-    assert np.all(np.abs(s) <= bound * (1 + 1e-6)), f"{what}: outside ±{bound}"
-    delta = -math.log(1e-6) / n   # P(max|s| < (1−δ)·bound) = (1−δ)^n < 1e-6 for i.i.d. uniform draws
-    assert np.abs(s).max() >= (1 - delta) * bound, f"{what}: max {np.abs(s).max()} far below {bound}"
-    assert _ks(s, stats.uniform(loc=-bound, scale=2 * bound).cdf) < 1.95 / math.sqrt(n), what
 
 
 # ---------------------------------------------------------------------------
@@ -170,15 +157,15 @@ def test_fourier_net_init_follows_the_official_formulas():
         p = _np(group("fourier", g)["params"])
         assert sorted(p) == ["filter_0", "filter_1", "filter_2", "filter_3", "linear_0", "linear_1", "linear_2",
                              "output"]
-        _check_uniform(np.stack([p[f"filter_{i}"]["kernel"] for i in range(DEPTH + 1)]),   # 2048 draws
+        check_uniform(np.stack([p[f"filter_{i}"]["kernel"] for i in range(DEPTH + 1)]),   # 2048 draws
                        scale / math.sqrt(DEPTH + 1) / math.sqrt(d), "filter kernels")
-        _check_uniform(np.stack([p[f"filter_{i}"]["bias"] for i in range(DEPTH + 1)]), math.pi, "filter biases")
-        _check_uniform(np.stack([p[f"linear_{i}"]["kernel"] for i in range(DEPTH)]), math.sqrt(ws / WIDTH),
+        check_uniform(np.stack([p[f"filter_{i}"]["bias"] for i in range(DEPTH + 1)]), math.pi, "filter biases")
+        check_uniform(np.stack([p[f"linear_{i}"]["kernel"] for i in range(DEPTH)]), math.sqrt(ws / WIDTH),
                        "hidden kernels")
-        _check_uniform(np.stack([p[f"linear_{i}"]["bias"] for i in range(DEPTH)]), 1 / math.sqrt(WIDTH),
+        check_uniform(np.stack([p[f"linear_{i}"]["bias"] for i in range(DEPTH)]), 1 / math.sqrt(WIDTH),
                        "hidden biases")
-        _check_uniform(p["output"]["kernel"], 1 / math.sqrt(WIDTH), "output kernel")
-        _check_uniform(p["output"]["bias"], 1 / math.sqrt(WIDTH), "output bias")
+        check_uniform(p["output"]["kernel"], 1 / math.sqrt(WIDTH), "output kernel")
+        check_uniform(p["output"]["bias"], 1 / math.sqrt(WIDTH), "output bias")
 
 
 def test_gabor_net_init_follows_the_official_formulas():
@@ -192,18 +179,18 @@ def test_gabor_net_init_follows_the_official_formulas():
         f = [p[f"filter_{i}"] for i in range(DEPTH + 1)]
         gamma = np.stack([q["gamma"] for q in f])                       # 1024 draws
         law = stats.gamma(alpha / (DEPTH + 1), scale=1 / beta)          # shape 1.5, rate 1; shape 6, rate 0.5
-        assert _ks(gamma, law.cdf) < 1.95 / math.sqrt(gamma.size), g
+        assert ks(gamma, law.cdf) < 1.95 / math.sqrt(gamma.size), g
         assert abs(gamma.mean() / law.mean() - 1) < 4 * law.std() / law.mean() / math.sqrt(gamma.size), g
         mu = np.stack([q["mu"] for q in f])
         assert mu.shape == (DEPTH + 1, GROUP, WIDTH, d)
-        _check_uniform(mu, 1.0, "mu")
+        check_uniform(mu, 1.0, "mu")
         # each kernel column divided by its scale·√γ_j is PyTorch's U(±1/√d)
         base = np.stack([q["kernel"] / (scale / math.sqrt(DEPTH + 1) * np.sqrt(q["gamma"])[:, None, :]) for q in f])
-        _check_uniform(base, 1 / math.sqrt(d), "Gabor kernel / (scale·√γ)")
-        _check_uniform(np.stack([q["bias"] for q in f]), math.pi, "Gabor biases")
-        _check_uniform(np.stack([p[f"linear_{i}"]["kernel"] for i in range(DEPTH)]), math.sqrt(ws / WIDTH),
+        check_uniform(base, 1 / math.sqrt(d), "Gabor kernel / (scale·√γ)")
+        check_uniform(np.stack([q["bias"] for q in f]), math.pi, "Gabor biases")
+        check_uniform(np.stack([p[f"linear_{i}"]["kernel"] for i in range(DEPTH)]), math.sqrt(ws / WIDTH),
                        "hidden kernels")
-        _check_uniform(p["output"]["kernel"], 1 / math.sqrt(WIDTH), "output kernel")
+        check_uniform(p["output"]["kernel"], 1 / math.sqrt(WIDTH), "output kernel")
 
 
 def test_mfn_rejects_non_positive_hyper_parameters():
@@ -317,10 +304,10 @@ def test_bacon_frequencies_are_frozen_integers_and_init_follows_the_official_cod
                 counts = np.bincount(draws + kmax, minlength=2 * kmax + 1)
                 expected = draws.size / counts.size
                 assert ((counts - expected) ** 2 / expected).sum() < stats.chi2.ppf(1 - 1e-4, counts.size - 1)
-        _check_uniform(np.stack([p[f"filter_{i}"]["phase"] for i in range(5)]), math.pi, "phases")
-        _check_uniform(np.stack([p[f"linear_{i}"]["kernel"] for i in range(4)]), math.sqrt(6 / WIDTH), "hidden")
-        _check_uniform(np.stack([p[f"linear_{i}"]["bias"] for i in range(4)]), 1 / math.sqrt(WIDTH), "hidden bias")
-        _check_uniform(np.stack([p[f"output_{i}"]["kernel"] for i in (1, 2, 4)]), math.sqrt(6 / WIDTH),
+        check_uniform(np.stack([p[f"filter_{i}"]["phase"] for i in range(5)]), math.pi, "phases")
+        check_uniform(np.stack([p[f"linear_{i}"]["kernel"] for i in range(4)]), math.sqrt(6 / WIDTH), "hidden")
+        check_uniform(np.stack([p[f"linear_{i}"]["bias"] for i in range(4)]), 1 / math.sqrt(WIDTH), "hidden bias")
+        check_uniform(np.stack([p[f"output_{i}"]["kernel"] for i in (1, 2, 4)]), math.sqrt(6 / WIDTH),
                        "output kernels")
         assert "output_3" not in p
 
