@@ -18,6 +18,7 @@ import numpy as np
 from spectral_inr import ops
 from spectral_inr.models import activations as act
 from spectral_inr.models import initializers as inits
+from spectral_inr.models import tuner_frequencies
 
 Omega = Union[float, Sequence[float], None]
 
@@ -113,12 +114,8 @@ class UniformIntegerFrequencies(IntegerFrequencyEncoding):
     n: int = 416
     bandlimit: int = 85
 
-    def pool(self):
-        b = self.bandlimit
-        return np.asarray([(y, x) for x in range(b + 1) for y in range(-b, b + 1)], np.int32)
-
     def omega(self, dtype=jnp.float32):
-        pool = self.pool()
+        pool = tuner_frequencies.uniform_pool(self.bandlimit)[:, ::-1].copy()   # (x, y) → our (y, x)
         if self.n > len(pool):
             raise ValueError(f"cannot draw {self.n} distinct frequencies below bandlimit {self.bandlimit} "
                              f"(at most {len(pool)})")

@@ -91,13 +91,18 @@ def reference_frequencies(low=REFERENCE_LOW, high=REFERENCE_HIGH, n: int | None 
     return tuple((y, x) for x, y in rows) if order == "yx" else tuple(rows)
 
 
+def uniform_pool(bandlimit: int) -> np.ndarray:
+    """The SIREN baseline's candidates ``[0, B] × [−B, B]`` as official ``(x, y)`` rows, shape ``((B+1)(2B+1), 2)``."""
+    return np.asarray([(x, y) for x in range(bandlimit + 1) for y in range(-bandlimit, bandlimit + 1)], np.int32)
+
+
 def uniform_frequencies(n: int, bandlimit: int, *, seed: int = 0, order: str = "yx") -> tuple:
     """TUNER's SIREN baseline: ``n`` distinct ``(x, y)`` drawn uniformly from
     ``[0, B] × [−B, B]`` (like the official sampler, ``(0, 0)`` and both
     ``(0, ±k)`` stay in the pool), returned in ``order`` (default our ``(y, x)``)."""
     if order not in ("xy", "yx"):
         raise ValueError(f"order must be 'xy' or 'yx', got {order!r}")
-    pool = [(x, y) for x in range(bandlimit + 1) for y in range(-bandlimit, bandlimit + 1)]
+    pool = [tuple(int(v) for v in k) for k in uniform_pool(bandlimit)]
     if n > len(pool):
         raise ValueError(f"cannot draw {n} distinct frequencies below bandlimit {bandlimit} (at most {len(pool)})")
     idx = np.random.default_rng(seed).choice(len(pool), size=n, replace=False)
